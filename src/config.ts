@@ -1,0 +1,120 @@
+import { ConfigError, parseEnv } from './env';
+
+export { ConfigError };
+
+export type StoreKind = 'sqlite' | 'memory' | 'redis';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  trustProxy: boolean | number | string;
+  logLevel: string;
+  session: {
+    /** first signs, all verify; empty in development until server.ts supplies a local one */
+    secrets: string[];
+    cookieName: string;
+    secure: boolean;
+    maxAgeMs: number;
+  };
+  store: {
+    kind: StoreKind;
+    sqlitePath: string;
+    sqliteMaxSessions: number;
+    memoryMaxSessions: number;
+    redisUrl: string;
+    redisPrefix: string;
+    timeoutMs: number;
+  };
+  login: {
+    passwordMinLength: number;
+    passwordMaxLength: number;
+    scryptCost: number;
+    hashConcurrency: number;
+    maxAgeMs: number;
+    maxAttempts: number;
+    maxAttemptsPerIp: number;
+    attemptWindowMs: number;
+    allowedOrigins: string[];
+  };
+  lock: {
+    waitMs: number;
+    ttlMs: number;
+    maxWaiters: number;
+  };
+  limits: {
+    maxHeaderSize: number;
+    bodyLimitBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    shutdownTimeoutMs: number;
+  };
+}
+
+/**
+ * Reads configuration from an environment-like object: parses, defaults and validates every key,
+ * and throws one ConfigError naming the first bad key. Pure: no I/O, no process.env unless passed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(env);
+  const production =
+    e.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
+  const secrets = e.list('SESSION_SECRET');
+  if (production && secrets.length === 0) {
+    throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production (32+ random characters)');
+  }
+  if (production && secrets.some((s) => s.length < 32)) {
+    throw new ConfigError('SESSION_SECRET: every secret must be at least 32 characters in production');
+  }
+  const secure = e.bool('COOKIE_SECURE', production);
+  const passwordMinLength = e.int('PASSWORD_MIN_LENGTH', 15, 8, 128);
+
+  return {
+    production,
+    port: e.int('PORT', 3000, 0, 65535),
+    host: e.str('HOST', '127.0.0.1'),
+    trustProxy: e.trustProxy('TRUST_PROXY'),
+    logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    session: {
+      secrets,
+      // __Host- makes the browser insist on Secure, Path=/ and no Domain
+      cookieName: secure ? '__Host-sid' : 'sid',
+      secure,
+      maxAgeMs: e.int('SESSION_MAX_AGE_SECONDS', 86_400, 60, 31_536_000) * 1000,
+    },
+    store: {
+      kind: e.oneOf('SESSION_STORE', ['sqlite', 'memory', 'redis'], 'sqlite'),
+      sqlitePath: e.str('SQLITE_PATH', 'data/app.db'),
+      sqliteMaxSessions: e.int('SQLITE_MAX_SESSIONS', 1_000_000, 1, 1e9),
+      memoryMaxSessions: e.int('MEMORY_MAX_SESSIONS', 10_000, 1, 1e8),
+      redisUrl: e.str('REDIS_URL', 'redis://127.0.0.1:6379'),
+      redisPrefix: e.str('REDIS_PREFIX', 'sess:'),
+      timeoutMs: e.int('STORE_TIMEOUT_MS', 1000, 10, 60_000),
+    },
+    login: {
+      passwordMinLength,
+      passwordMaxLength: e.int('PASSWORD_MAX_LENGTH', 128, passwordMinLength, 1024),
+      scryptCost: e.powerOfTwo('SCRYPT_COST', 131_072),
+      hashConcurrency: e.int('HASH_CONCURRENCY', 2, 1, 64),
+      maxAgeMs: e.int('LOGIN_MAX_AGE_SECONDS', 43_200, 60, 31_536_000) * 1000,
+      maxAttempts: e.int('LOGIN_MAX_ATTEMPTS', 5, 1, 1000),
+      maxAttemptsPerIp: e.int('LOGIN_MAX_ATTEMPTS_PER_IP', 100, 1, 100_000),
+      attemptWindowMs: e.int('LOGIN_ATTEMPT_WINDOW_SECONDS', 900, 1, 86_400) * 1000,
+      allowedOrigins: e.list('ALLOWED_ORIGINS'),
+    },
+    lock: {
+      waitMs: e.int('LOCK_WAIT_MS', 5000, 10, 60_000),
+      ttlMs: e.int('LOCK_TTL_MS', 10_000, 100, 600_000),
+      maxWaiters: e.int('LOCK_MAX_WAITERS', 200, 1, 100_000),
+    },
+    limits: {
+      maxHeaderSize: e.int('MAX_HEADER_SIZE', 16_384, 8192, 1_048_576),
+      bodyLimitBytes: e.int('BODY_LIMIT_BYTES', 16_384, 1024, 10_485_760),
+      headersTimeoutMs: e.int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),
+      requestTimeoutMs: e.int('REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      keepAliveTimeoutMs: e.int('KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
+      shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** An error whose status and message are safe to show the client. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'HttpError';
+  }
+}
+
+/** The session store is down or too slow: a fast 503 the client may retry. */
+export class StoreUnavailableError extends HttpError {
+  constructor(readonly reason = 'store unavailable') {
+    super(503, 'Session store unavailable', { 'Retry-After': '1' });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Rejects with StoreUnavailableError when the promise has not settled within ms. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what = 'store call'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import type { Config } from '../config';
+import { HttpError, StoreUnavailableError } from '../errors';
+import { allow, noStore, reply } from '../http';
+import { cookieOptions, destroySession, requireSession, saveSession } from '../session';
+import { html, page } from '../views';
+
+/** The lesson's demo: a per-session counter and a way to destroy the session. */
+export function demoRoutes(config: Config): Router {
+  const router = Router();
+
+  router
+    .route('/increment')
+    .get(async (req, res) => {
+      const session = requireSession(req);
+      const count = (session.count ?? 0) + 1;
+      session.count = count;
+      await saveSession(req); // a 200 means the store has it
+      noStore(res);
+      reply(req, res, 200, {
+        json: { count },
+        html: () =>
+          page(
+            'Session counter',
+            html`<p>You have visited this page <strong id="count">${count}</strong> time${count === 1 ? '' : 's'} in this session.</p>
+<p>Session ID starts with <code id="sid">${req.sessionID.slice(0, 6)}</code> (compare it with the
+<code>${config.session.cookieName}</code> cookie in your browser's devtools).</p>
+<p><a href="/increment">Increment again</a> · <a href="/clear">Clear the session</a> · <a href="/">Home</a></p>`,
+          ),
+      });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  router
+    .route('/clear')
+    .get(async (req, res) => {
+      requireSession(req);
+      try {
+        await destroySession(req);
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) throw err;
+        throw new HttpError(500, 'Error clearing session', {}, { cause: err });
+      }
+      res.clearCookie(config.session.cookieName, cookieOptions(config));
+      noStore(res);
+      reply(req, res, 200, {
+        json: { message: 'Session cleared' },
+        html: () =>
+          page(
+            'Session cleared',
+            html`<p><a href="/increment">Start a new count</a> · <a href="/">Home</a></p>`,
+          ),
+      });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  return router;
+}

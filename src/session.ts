@@ -1,0 +1,49 @@
+import type { Request, RequestHandler } from 'express';
+import session from 'express-session';
+import type { Config } from './config';
+import { StoreUnavailableError } from './errors';
+import type { SessionStore } from './stores/types';
+
+declare module 'express-session' {
+  interface SessionData {
+    count: number;
+    userId: number;
+    loginAt: number;
+  }
+}
+
+/** Cookie attributes shared by setting and clearing the session cookie. */
+export function cookieOptions(config: Config) {
+  return { path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' as const };
+}
+
+/** express-session configured as the lesson teaches, hardened for production. */
+export function createSessionMiddleware(config: Config, store: SessionStore): RequestHandler {
+  if (config.session.secrets.length === 0) throw new Error('createSessionMiddleware: no session secret');
+  return session({
+    name: config.session.cookieName,
+    secret: config.session.secrets, // first signs, all verify
+    store,
+    resave: false, // don't save session if unmodified
+    saveUninitialized: false, // don't create session until something stored
+    cookie: { ...cookieOptions(config), maxAge: config.session.maxAgeMs },
+  });
+}
+
+/** The request's session, or a 503 when express-session skipped it because the store is disconnected. */
+export function requireSession(req: Request) {
+  if (!req.session) throw new StoreUnavailableError('session not loaded');
+  return req.session;
+}
+
+const promisify =
+  (method: 'save' | 'destroy' | 'regenerate') =>
+  (req: Request): Promise<void> =>
+    new Promise((resolve, reject) => {
+      requireSession(req)[method]((err: unknown) => (err ? reject(err) : resolve()));
+    });
+
+/** Saves before the reply, so a 200 means the store has it. */
+export const saveSession = promisify('save');
+export const destroySession = promisify('destroy');
+export const regenerateSession = promisify('regenerate');

@@ -1,0 +1,18 @@
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { MemorySessionStore } from './memory';
+import type { SessionStore } from './types';
+
+export type { SessionStore };
+
+/** Builds the session store that config.store.kind names. */
+export async function createSessionStore(config: Config, logger: Logger): Promise<SessionStore> {
+  switch (config.store.kind) {
+    case 'memory':
+      if (config.production)
+        logger.warn('SESSION_STORE=memory: sessions are lost on restart and not shared between instances');
+      return new MemorySessionStore({ maxSessions: config.store.memoryMaxSessions });
+    default:
+      throw new Error(`SESSION_STORE=${config.store.kind} is not implemented yet`);
+  }
+}

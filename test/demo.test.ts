@@ -1,0 +1,138 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp, sessionCookie, sessionIdOf } from './helper';
+
+describe('GET /increment', () => {
+  it('counts 1, 2, 3 separately for two browsers with different session IDs', async () => {
+    const { app } = buildApp();
+    const a = request.agent(app);
+    const b = request.agent(app);
+
+    const counts: Array<[number, number]> = [];
+    for (let i = 0; i < 3; i++) {
+      const ra = await a.get('/increment').expect(200);
+      const rb = await b.get('/increment').expect(200);
+      counts.push([ra.body.count, rb.body.count]);
+    }
+
+    expect(counts).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    const first = await request(app).get('/increment');
+    const second = await request(app).get('/increment');
+    expect(sessionIdOf(sessionCookie(first) ?? '')).not.toBe(sessionIdOf(sessionCookie(second) ?? ''));
+  });
+
+  it('serves a browser an escaped page with the count and a 6-character session ID prefix', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/increment').set('Accept', 'text/html').expect(200);
+
+    const id = sessionIdOf(sessionCookie(res) ?? '');
+    expect(res.type).toBe('text/html');
+    expect(res.text).toContain('<strong id="count">1</strong>');
+    expect(res.text).toContain(`<code id="sid">${id.slice(0, 6)}</code>`);
+    expect(res.text).not.toContain(id);
+    expect(res.text).toContain('href="/clear"');
+  });
+
+  it('answers JSON to curl and */* and says the answer varies by Accept and Cookie', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/increment').set('Accept', '*/*').expect(200);
+
+    expect(res.body).toEqual({ count: 1 });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.vary).toMatch(/Accept/);
+    expect(res.headers.vary).toMatch(/Cookie/);
+  });
+
+  it('sets an httpOnly, SameSite=Lax cookie named sid for about 24 hours, not Secure by default', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/increment');
+
+    const header = (res.headers['set-cookie'] as unknown as string[])[0] ?? '';
+    expect(header).toMatch(/^sid=s%3A/);
+    expect(header).toMatch(/; HttpOnly/);
+    expect(header).toMatch(/; SameSite=Lax/);
+    expect(header).toMatch(/; Path=\//);
+    expect(header).not.toMatch(/Secure/);
+    const expires = Date.parse(/Expires=([^;]+)/.exec(header)?.[1] ?? '');
+    expect(Math.abs(expires - Date.now() - 86_400_000)).toBeLessThan(60_000);
+  });
+
+  it('answers 405 with Allow for POST', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).post('/increment').expect(405);
+
+    expect(res.headers.allow).toBe('GET, HEAD');
+  });
+});
+
+describe('GET /clear', () => {
+  it('destroys the session: the next count is 1 and the old cookie does not resume it', async () => {
+    const { app, store } = buildApp();
+    const agent = request.agent(app);
+    await agent.get('/increment');
+    const before = await agent.get('/increment');
+    const oldCookie = sessionCookie(before) ?? '';
+    expect(before.body.count).toBe(2);
+
+    const cleared = await agent.get('/clear').expect(200);
+
+    expect(cleared.body).toEqual({ message: 'Session cleared' });
+    expect(cleared.headers['set-cookie']?.[0]).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+    const replay = await request(app).get('/increment').set('Cookie', oldCookie);
+    expect(replay.body.count).toBe(1);
+    await new Promise<void>((resolve) =>
+      store.get(sessionIdOf(oldCookie), (_err, s) => {
+        expect(s).toBeNull();
+        resolve();
+      }),
+    );
+    expect((await agent.get('/increment')).body.count).toBe(1);
+  });
+
+  it('answers "Session cleared" when there was no session', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/clear').set('Accept', 'text/html').expect(200);
+
+    expect(res.text).toContain('Session cleared');
+  });
+
+  it('answers 500 "Error clearing session" when the store cannot destroy', async () => {
+    const { app, store } = buildApp();
+    const agent = request.agent(app);
+    await agent.get('/increment');
+    store.destroy = (_sid, cb) => cb?.(new Error('disk on fire'));
+
+    const res = await agent.get('/clear').expect(500);
+
+    expect(res.body).toEqual({ error: 'Error clearing session' });
+    expect(res.text).not.toContain('disk on fire');
+  });
+});
+
+describe('routes that do not use the session', () => {
+  it('set no cookie', async () => {
+    const { app } = buildApp();
+
+    for (const path of ['/', '/healthz', '/readyz', '/nope']) {
+      const res = await request(app).get(path);
+      expect(res.headers['set-cookie'], path).toBeUndefined();
+    }
+  });
+
+  it('answer 404 as JSON for an unknown path', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/nope').expect(404);
+
+    expect(res.body).toEqual({ error: 'Not Found' });
+  });
+});

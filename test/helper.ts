@@ -1,0 +1,45 @@
+import type { Express } from 'express';
+import type { Response } from 'supertest';
+import { createApp } from '../src/app';
+import { type Config, loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { MemorySessionStore } from '../src/stores/memory';
+import type { SessionStore } from '../src/stores/types';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const silentLogger = createLogger('silent');
+
+/** Config as tests want it: memory store, quiet log, cheap password hashing; override any key. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SECRET,
+    SESSION_STORE: 'memory',
+    LOG_LEVEL: 'silent',
+    SCRYPT_COST: '1024',
+    ...env,
+  });
+}
+
+/** A fresh app around its own store, so nothing leaks between tests. */
+export function buildApp(options: { config?: Config; store?: SessionStore } = {}): {
+  app: Express;
+  store: SessionStore;
+  config: Config;
+} {
+  const config = options.config ?? testConfig();
+  const store = options.store ?? new MemorySessionStore({ maxSessions: 1000 });
+  return { app: createApp({ config, store, logger: silentLogger }), store, config };
+}
+
+/** The `name=value` part of the session cookie a response set, or undefined. */
+export function sessionCookie(res: Response, name = 'sid'): string | undefined {
+  const header = res.headers['set-cookie'] as unknown as string[] | undefined;
+  return header?.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+}
+
+/** The session ID inside a signed cookie value (`sid=s%3A<id>.<sig>`). */
+export function sessionIdOf(cookie: string): string {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  return value.slice(2, value.lastIndexOf('.'));
+}
