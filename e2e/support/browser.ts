@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Whether the browser suites can run. Without Chromium they skip with one printed line,
+ * except under CI=true, where a missing browser must fail the run rather than pass it quietly.
+ */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  const reason = `${CHROMIUM_PATH} not found (apt-get install chromium)`;
+  if (process.env.CI === 'true') throw new Error(`browser tests need Chromium under CI: ${reason}`);
+  console.warn(`skipping browser tests: ${reason}`);
+  return false;
+}
+
+/** Debian's Chromium, headless, with everything that would phone home or need a GPU turned off. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox', // CI runs as root, where Chromium's sandbox refuses to start
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** The session ID inside the signed `sid` cookie a browser context holds (`s:<id>.<signature>`). */
+export async function sessionIdIn(context: BrowserContext, name = 'sid'): Promise<string | undefined> {
+  const cookie = (await context.cookies()).find((c) => c.name === name);
+  if (!cookie) return undefined;
+  const value = decodeURIComponent(cookie.value);
+  return value.slice(2, value.lastIndexOf('.'));
+}
+
+const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+
+/** Where a test keeps a screenshot: artifacts/<name>.png at the repository root (git-ignored). */
+export function artifactPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, `${name}.png`);
+}
