@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { MemorySessionStore } from './memory';
+import { SqliteSessionStore } from './sqlite';
 import type { SessionStore } from './types';
 
 export type { SessionStore };
@@ -12,6 +13,11 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
       if (config.production)
         logger.warn('SESSION_STORE=memory: sessions are lost on restart and not shared between instances');
       return new MemorySessionStore({ maxSessions: config.store.memoryMaxSessions });
+    case 'sqlite':
+      return new SqliteSessionStore({
+        path: config.store.sqlitePath,
+        maxSessions: config.store.sqliteMaxSessions,
+      });
     default:
       throw new Error(`SESSION_STORE=${config.store.kind} is not implemented yet`);
   }
