@@ -1,12 +1,13 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { MemorySessionStore } from './memory';
+import { RedisSessionStore } from './redis';
 import { SqliteSessionStore } from './sqlite';
 import type { SessionStore } from './types';
 
 export type { SessionStore };
 
-/** Builds the session store that config.store.kind names. */
+/** Builds the session store that config.store.kind names; redis connects in the background. */
 export async function createSessionStore(config: Config, logger: Logger): Promise<SessionStore> {
   switch (config.store.kind) {
     case 'memory':
@@ -18,7 +19,12 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
         path: config.store.sqlitePath,
         maxSessions: config.store.sqliteMaxSessions,
       });
-    default:
-      throw new Error(`SESSION_STORE=${config.store.kind} is not implemented yet`);
+    case 'redis':
+      return new RedisSessionStore({
+        url: config.store.redisUrl,
+        prefix: config.store.redisPrefix,
+        timeoutMs: config.store.timeoutMs,
+        logger,
+      });
   }
 }

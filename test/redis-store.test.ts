@@ -1,0 +1,128 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisSessionStore } from '../src/stores/redis';
+import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
+import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { serviceAvailable } from './support/service';
+
+const available = serviceAvailable(
+  'redis store tests',
+  findRedisServer() ? undefined : 'redis-server not found',
+);
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function redis(): Promise<RedisServer> {
+  const server = await startRedis();
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function connectedStore(url: string, waitReady = true): Promise<RedisSessionStore> {
+  const store = new RedisSessionStore({ url, prefix: 'test:', timeoutMs: 1000, logger: silentLogger });
+  cleanups.push(() => store.close());
+  if (waitReady && !store.client.isReady) await once(store.client, 'ready');
+  return store;
+}
+
+function appOn(store: RedisSessionStore) {
+  return buildApp({ config: testConfig({ SESSION_STORE: 'redis' }), store }).app;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - started };
+}
+
+describe.skipIf(!available)('RedisSessionStore', () => {
+  it('lets two apps on two clients share one session', async () => {
+    const server = await redis();
+    const one = appOn(await connectedStore(server.url));
+    const two = appOn(await connectedStore(server.url));
+
+    const first = await request(one).get('/increment').expect(200);
+    const cookie = sessionCookie(first) ?? '';
+    const second = await request(two).get('/increment').set('Cookie', cookie).expect(200);
+    const third = await request(one).get('/increment').set('Cookie', cookie).expect(200);
+
+    expect([first.body.count, second.body.count, third.body.count]).toEqual([1, 2, 3]);
+  });
+
+  it('answers 503 fast while Redis is stopped and serves again once it is back, without a restart', async () => {
+    const server = await redis();
+    const store = await connectedStore(server.url);
+    const app = appOn(store);
+    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+
+    await server.stop();
+    const down = await timed(() => request(app).get('/increment').set('Cookie', cookie));
+    const notReady = await request(app).get('/readyz');
+    const ready = once(store.client, 'ready');
+    await server.start();
+    await ready;
+    const back = await request(app).get('/increment').expect(200);
+    const readyAgain = await request(app).get('/readyz');
+
+    expect(down.result.status).toBe(503);
+    expect(down.result.headers['retry-after']).toBe('1');
+    expect(down.result.body).toEqual({ error: 'Session store unavailable' });
+    expect(down.ms).toBeLessThan(1500);
+    expect(notReady.status).toBe(503);
+    expect(back.body.count).toBe(1); // redis ran without persistence, so the old session is gone
+    expect(readyAgain.status).toBe(200);
+  });
+
+  it('answers 503 within about a second while Redis is connected but silent (SIGSTOP)', async () => {
+    const server = await redis();
+    const store = await connectedStore(server.url);
+    const app = appOn(store);
+    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+
+    server.pause();
+    const silent = await timed(() => request(app).get('/increment').set('Cookie', cookie));
+    const notReady = await timed(() => request(app).get('/readyz'));
+    server.resume();
+    const back = await request(app).get('/increment').set('Cookie', cookie);
+
+    expect(silent.result.status).toBe(503);
+    expect(silent.ms).toBeLessThan(1500);
+    expect(notReady.result.status).toBe(503);
+    expect(notReady.ms).toBeLessThan(1500);
+    expect(back.status).toBe(200);
+    expect(back.body.count).toBe(2);
+  });
+
+  it('builds and starts while Redis is down: liveness 200, sessions and readiness 503', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as { port: number };
+    probe.close(); // nothing listens there now
+    const app = appOn(await connectedStore(`redis://127.0.0.1:${port}`, false));
+
+    const live = await request(app).get('/healthz');
+    const session = await timed(() => request(app).get('/increment'));
+    const ready = await request(app).get('/readyz');
+
+    expect(live.status).toBe(200);
+    expect(session.result.status).toBe(503);
+    expect(session.ms).toBeLessThan(1500);
+    expect(ready.status).toBe(503);
+  });
+
+  it('closes twice without error, also after Redis has gone', async () => {
+    const server = await redis();
+    const store = await connectedStore(server.url);
+    await server.stop();
+
+    await store.close();
+    await store.close();
+
+    await expect(store.ping()).rejects.toMatchObject({ status: 503 });
+  });
+});
