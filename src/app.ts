@@ -1,24 +1,51 @@
 import express, { type Express } from 'express';
+import { createPasswordHasher, type PasswordHasher } from './auth/password';
+import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
+import { openDatabase } from './db';
 import { errorHandler, notFound } from './http';
+import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
+import { crossOriginProtection } from './origin';
+import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
+import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
 import type { SessionStore } from './stores/types';
+import { SqliteUserStore } from './users/sqlite';
+import type { UserStore } from './users/types';
 
 export interface AppDeps {
   config: Config;
   store: SessionStore;
   logger?: Logger;
+  /** per-session serialization; in-memory by default, Redis when instances share a Redis store */
+  lock?: SessionLock;
+  /** server.ts passes the file-backed store; the default is an empty in-memory database */
+  users?: UserStore;
+  hasher?: PasswordHasher;
+  /** ms since epoch, for login lifetimes; tests move it */
+  clock?: () => number;
+  /** login attempt counters; in memory by default, Redis when instances share a Redis store */
+  limiter?: AttemptLimiter;
 }
 
 /**
  * Builds the whole app from its dependencies. No listening and no process.env here,
  * so every test can build its own app around its own store.
  */
-export function createApp({ config, store, logger = createLogger(config.logLevel) }: AppDeps): Express {
+export function createApp({
+  config,
+  store,
+  logger = createLogger(config.logLevel),
+  lock = new MemoryLock(config.lock),
+  users = new SqliteUserStore(openDatabase(':memory:')),
+  hasher = createPasswordHasher({ cost: config.login.scryptCost, concurrency: config.login.hashConcurrency }),
+  clock = Date.now,
+  limiter = createAttemptLimiter(config),
+}: AppDeps): Express {
   const app = express();
 
   // settings
@@ -28,11 +55,16 @@ export function createApp({ config, store, logger = createLogger(config.logLevel
 
   // middleware
   app.use(requestLogger(logger));
+  app.use(securityHeaders(config)); // first, so every answer carries them, errors included
   app.use(healthRoutes(store)); // before sessions: probes never create or load one
+  // refused before any session is loaded, so a cross-origin request changes nothing
+  app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
+  app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(createSessionMiddleware(config, store));
 
   // routes
-  app.use(homeRoutes());
+  app.use(homeRoutes({ config, users, clock }));
+  app.use(authRoutes({ config, users, hasher, clock, limiter }));
   app.use(demoRoutes(config));
 
   // errors
