@@ -2,19 +2,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { serviceAvailable } from '../../test/support/service';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
  * Whether the browser suites can run. Without Chromium they skip with one printed line,
- * except under CI=true, where a missing browser must fail the run rather than pass it quietly.
+ * except under CI=true, where a missing browser fails the run rather than passing it quietly.
  */
 export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  const reason = `${CHROMIUM_PATH} not found (apt-get install chromium)`;
-  if (process.env.CI === 'true') throw new Error(`browser tests need Chromium under CI: ${reason}`);
-  console.warn(`skipping browser tests: ${reason}`);
-  return false;
+  const missing = existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `${CHROMIUM_PATH} not found (apt-get install chromium)`;
+  return serviceAvailable('browser tests', missing);
 }
 
 /** Debian's Chromium, headless, with everything that would phone home or need a GPU turned off. */
