@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A server under test, running in its own process on a loopback port. */
+export interface Child {
+  port: number;
+  pid: number;
+  /** what the process wrote to stderr so far (stdout goes to /dev/null) */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** A port nothing listens on right now (the child binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket.end() && true));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function exited(proc: ChildProcess): Promise<void> {
+  return proc.exitCode !== null || proc.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => proc.once('exit', () => resolve()));
+}
+
+/**
+ * Starts `node <args>` with exactly `env` (plus PATH/HOME/PORT), waits until it accepts connections,
+ * and rejects with its stderr if it exits first.
+ */
+export async function startChild(args: string[], env: Record<string, string>, port?: number): Promise<Child> {
+  const bound = port ?? (await freePort());
+  const proc = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(bound) },
+    // stdout (the request log) to /dev/null: a pipe would make this process spend CPU reading it
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const done = await Promise.race([exited(proc).then(() => true), sleep(10_000).then(() => false)]);
+    if (!done) {
+      proc.kill('SIGKILL');
+      await exited(proc);
+    }
+  };
+  const deadline = Date.now() + 20_000;
+  while (!(await accepts(bound))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(stderr.trim().split('\n').slice(0, 3).join(' | ') || 'server did not start');
+    }
+    await sleep(50);
+  }
+  return { port: bound, pid: proc.pid ?? 0, stderr: () => stderr, stop };
+}
+
+/** Resident and peak resident memory of a process, in bytes (Linux /proc). */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+}

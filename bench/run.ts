@@ -1,0 +1,184 @@
+// npm run bench [-- --quick] [--only=3,5] [--duration=10] [--log-level=info] [--profile]
+// Each server runs in its own child process, one at a time; the load generator runs here.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../src/config';
+import { memoryOf, startChild } from './child';
+import { createSessions, hammer } from './load';
+import { startRedis } from './redis';
+import { addRatios, checks, type Row, table } from './report';
+import {
+  BENCH_SECRET,
+  command,
+  label,
+  type Server,
+  type ServerOptions,
+  sqlitePath,
+  unavailable,
+} from './servers';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    duration: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const quick = flags.quick;
+const duration = Number(flags.duration ?? (quick ? 2 : 10));
+const warmup = quick ? 0.5 : 3;
+const connections = 32;
+const floodAmount = quick ? 5_000 : 100_000;
+const only = flags.only?.split(',').map(Number);
+
+const lesson: Server = { kind: 'lesson' };
+const app = (store: 'memory' | 'sqlite' | 'redis'): Server => ({ kind: 'app', store });
+type Traffic = 'cookieless' | 'sessions' | 'flood';
+const scenarios: { n: number; title: string; servers: Server[]; traffic: Traffic; sessions?: number }[] = [
+  {
+    n: 1,
+    title: 'bare Express 5, same JSON, no session',
+    servers: [{ kind: 'bare' }],
+    traffic: 'cookieless',
+  },
+  {
+    n: 2,
+    title: 'lesson app /increment, no cookie (a new session each request)',
+    servers: [lesson],
+    traffic: 'cookieless',
+  },
+  {
+    n: 3,
+    title: '/increment, 1,000 distinct returning sessions round-robin',
+    servers: [lesson, app('memory'), app('sqlite'), app('redis')],
+    traffic: 'sessions',
+    sessions: 1000,
+  },
+  {
+    n: 4,
+    title: `/increment, one returning session over ${connections} connections (no target)`,
+    servers: [lesson, app('memory'), app('sqlite'), app('redis')],
+    traffic: 'sessions',
+    sessions: 1,
+  },
+  {
+    n: 5,
+    title: `cookieless flood: ${floodAmount.toLocaleString('en')} requests, each creating a session`,
+    servers: [lesson, app('memory'), app('sqlite')],
+    traffic: 'flood',
+  },
+];
+
+const workDir = mkdtempSync(join(tmpdir(), 'session-bench-'));
+const options: ServerOptions = {
+  logLevel: flags['log-level'],
+  workDir,
+  ...(flags.profile ? { profileDir: resolve('bench/results/profiles') } : {}),
+};
+const cap = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: BENCH_SECRET }).store.memoryMaxSessions;
+
+async function measure(n: number, traffic: Traffic, server: Server, sessions?: number): Promise<Row> {
+  const row: Row = { scenario: n, server: label(server) };
+  const why = unavailable(server, options);
+  if (why) return { ...row, skipped: why };
+  const { args, env } = command(server, options);
+  let child: Awaited<ReturnType<typeof startChild>>;
+  try {
+    child = await startChild(args, env);
+  } catch (err) {
+    return { ...row, skipped: `did not start: ${(err as Error).message}` };
+  }
+  try {
+    const cookies = sessions ? await createSessions(child.port, sessions) : undefined;
+    // the flood warms up on one returning session, so the sessions held afterwards are the flood's
+    const warmCookies = traffic === 'flood' ? await createSessions(child.port, 1) : cookies;
+    await hammer(child.port, { duration: warmup, connections, cookies: warmCookies });
+    const before = memoryOf(child.pid).rss;
+    const amount = traffic === 'flood' ? floodAmount : undefined;
+    Object.assign(row, await hammer(child.port, { duration, amount, connections, cookies }));
+    const after = memoryOf(child.pid);
+    row.peakRss = after.peak;
+    if (traffic === 'flood') {
+      row.rssGrowth = after.rss - before;
+      if (server.kind === 'lesson') row.held = await heldByLesson(child.port);
+      if (server.kind === 'app' && server.store === 'memory') row.held = `≤ ${cap} (cap)`;
+    }
+  } finally {
+    await child.stop();
+  }
+  if (traffic === 'flood' && server.kind === 'app' && server.store === 'sqlite')
+    row.held = rowsIn(sqlitePath(options));
+  return row;
+}
+
+async function heldByLesson(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/bench/sessions`);
+  return ((await res.json()) as { sessions: number }).sessions;
+}
+
+function rowsIn(path: string): number | string {
+  try {
+    const db = new Database(path, { readonly: true });
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number };
+    db.close();
+    return n;
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = loadavg();
+  console.log(
+    `bench: ${cpus().length} cores, Node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    `${quick ? 'quick' : 'full'} run: ${duration} s per scenario after ${warmup} s warm-up, ${connections} connections, this app at LOG_LEVEL=${options.logLevel} (stdout to /dev/null)`,
+  );
+  const redis = await startRedis();
+  options.redisUrl = redis?.url;
+  const rows: Row[] = [];
+  try {
+    for (const scenario of scenarios) {
+      if (only && !only.includes(scenario.n)) continue;
+      for (const server of scenario.servers) {
+        console.log(`scenario ${scenario.n}: ${scenario.title} — ${label(server)}`);
+        const row = await measure(scenario.n, scenario.traffic, server, scenario.sessions);
+        console.log(row.skipped ? `  skipped: ${row.skipped}` : `  ${row.rps?.toFixed(0)} req/s`);
+        rows.push(row);
+      }
+    }
+  } finally {
+    await redis?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  addRatios(rows);
+  const targets = checks(rows, cap);
+  console.log(`\n${table(rows)}\n`);
+  for (const t of targets)
+    console.log(`${t.met === undefined ? '–' : t.met ? 'met ' : 'MISSED'} ${t.target}: ${t.value}`);
+  const loadAfter = loadavg();
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadBefore,
+    loadAfter,
+  };
+  const settings = { quick, duration, warmup, connections, floodAmount, logLevel: options.logLevel, cap };
+  mkdirSync('bench/results', { recursive: true });
+  const file = join('bench/results', `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ startedAt, machine, settings, rows, targets }, null, 2)}\n`);
+  console.log(`\nload ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; results in ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
