@@ -1,0 +1,143 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
+import type { SessionLock } from '../src/lock';
+import { createSessionLock } from '../src/lock/create';
+import { MemorySessionStore } from '../src/stores/memory';
+import { RedisSessionStore } from '../src/stores/redis';
+import { SqliteSessionStore } from '../src/stores/sqlite';
+import type { SessionStore } from '../src/stores/types';
+import { silentLogger, testConfig } from './helper';
+import { cookieOf, getJson, listen } from './support/http';
+import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { serviceAvailable } from './support/service';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** An app on its own store and lock, listening on a free port. */
+async function serve(store: SessionStore, lock?: SessionLock): Promise<string> {
+  const config = testConfig();
+  const app = createApp({
+    config,
+    store,
+    logger: silentLogger,
+    lock: lock ?? createSessionLock(config, store, silentLogger),
+  });
+  const server = await listen(app);
+  cleanups.push(
+    () => server.close(),
+    () => store.close(),
+  );
+  return server.url;
+}
+
+/** Starts a session on the first URL, then fires n increments with its cookie, spread over the URLs. */
+async function burst(urls: string[], n: number): Promise<{ statuses: number[]; final: number }> {
+  const first = await getJson(`${urls[0]}/increment`);
+  const cookie = cookieOf(first.headers) ?? '';
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) => getJson(`${urls[i % urls.length]}/increment`, cookie)),
+  );
+  const final = await getJson(`${urls[0]}/increment`, cookie);
+  return { statuses: results.map((r) => r.status), final: Number(final.body.count) - 2 };
+}
+
+const never: SessionLock = { acquire: async () => () => {} };
+
+/**
+ * Memory and SQLite answer synchronously, which happens to hide the race; any await between load and
+ * save (a network store, a password hash) exposes it. Answering reads on a later tick makes it visible.
+ */
+function deferReads<T extends SessionStore>(store: T): T {
+  const get = store.get.bind(store);
+  store.get = (sid, cb) => get(sid, (err, session) => setImmediate(() => cb(err, session)));
+  return store;
+}
+
+describe('GET /increment, 100 at once with one cookie', () => {
+  it('loses updates without the lock (the problem this solves)', async () => {
+    const url = await serve(deferReads(new MemorySessionStore({ maxSessions: 100 })), never);
+
+    const { final } = await burst([url], 100);
+
+    expect(final).toBeLessThan(100);
+  });
+
+  it('counts exactly 100 on the memory store', async () => {
+    const url = await serve(deferReads(new MemorySessionStore({ maxSessions: 100 })));
+
+    const { statuses, final } = await burst([url], 100);
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(final).toBe(100);
+  });
+
+  it('counts exactly 100 on the sqlite store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const url = await serve(
+      deferReads(new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 1000 })),
+    );
+
+    const { statuses, final } = await burst([url], 100);
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(final).toBe(100);
+  });
+});
+
+const redisAvailable = serviceAvailable(
+  'redis concurrency tests',
+  findRedisServer() ? undefined : 'redis-server not found',
+);
+
+describe.skipIf(!redisAvailable)('GET /increment, 100 at once with one cookie, on Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    return () => redis.close();
+  });
+
+  async function redisStore(): Promise<RedisSessionStore> {
+    const store = new RedisSessionStore({
+      url: redis.url,
+      prefix: 'sess:',
+      timeoutMs: 1000,
+      logger: silentLogger,
+    });
+    if (!store.client.isReady) await once(store.client, 'ready');
+    return store;
+  }
+
+  it('loses updates without the lock (the problem this solves)', async () => {
+    const url = await serve(await redisStore(), never);
+
+    const { final } = await burst([url], 100);
+
+    expect(final).toBeLessThan(100);
+  });
+
+  it('counts exactly 100 with the Redis lock', async () => {
+    const url = await serve(await redisStore());
+
+    const { statuses, final } = await burst([url], 100);
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(final).toBe(100);
+  });
+
+  it('counts exactly 100 split across two instances sharing one Redis', async () => {
+    const urls = [await serve(await redisStore()), await serve(await redisStore())];
+
+    const { statuses, final } = await burst(urls, 100);
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(final).toBe(100);
+  });
+});
