@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,10 +30,12 @@ export interface RunningServer {
  * Starts the real server entry (src/server.ts) as a child process on a free loopback port and
  * waits until /healthz answers. Every key that changes behaviour is set here, so a local .env
  * (read by the server with dotenv, which never overrides) cannot change what the tests see.
+ * The SQLite file (users, and sessions if SESSION_STORE=sqlite) lives in a fresh temporary directory.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'e2e-server-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
@@ -45,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       ALLOWED_ORIGINS: '',
       LOG_LEVEL: 'warn',
       SCRYPT_COST: '1024',
+      SQLITE_PATH: join(dir, 'app.db'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +65,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
+    await rm(dir, { recursive: true, force: true });
     throw new Error(`server did not start: ${(err as Error).message}\n${output}`);
   }
   return {
@@ -66,6 +73,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
+      await rm(dir, { recursive: true, force: true });
       if (code !== 0) console.error(`server exited with ${code}:\n${output}`);
       return code;
     },
