@@ -1,10 +1,15 @@
 import type { Express } from 'express';
 import type { Response } from 'supertest';
 import { createApp } from '../src/app';
+import type { PasswordHasher } from '../src/auth/password';
+import type { AttemptLimiter } from '../src/auth/throttle';
 import { type Config, loadConfig } from '../src/config';
+import { openDatabase } from '../src/db';
 import { createLogger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import type { SessionStore } from '../src/stores/types';
+import { SqliteUserStore } from '../src/users/sqlite';
+import type { UserStore } from '../src/users/types';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const silentLogger = createLogger('silent');
@@ -21,15 +26,27 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** A fresh app around its own store, so nothing leaks between tests. */
-export function buildApp(options: { config?: Config; store?: SessionStore } = {}): {
+export interface AppOptions {
+  config?: Config;
+  store?: SessionStore;
+  users?: UserStore;
+  hasher?: PasswordHasher;
+  clock?: () => number;
+  limiter?: AttemptLimiter;
+}
+
+/** A fresh app around its own stores (users in an in-memory SQLite), so nothing leaks between tests. */
+export function buildApp(options: AppOptions = {}): {
   app: Express;
   store: SessionStore;
   config: Config;
+  users: UserStore;
 } {
   const config = options.config ?? testConfig();
   const store = options.store ?? new MemorySessionStore({ maxSessions: 1000 });
-  return { app: createApp({ config, store, logger: silentLogger }), store, config };
+  const users = options.users ?? new SqliteUserStore(openDatabase(':memory:'));
+  const app = createApp({ ...options, config, store, users, logger: silentLogger });
+  return { app, store, config, users };
 }
 
 /** The `name=value` part of the session cookie a response set, or undefined. */

@@ -1,22 +1,32 @@
 import { Router } from 'express';
-import { allow, reply } from '../http';
+import { currentUser, type LoginDeps } from '../auth/login';
+import { logoutButton } from '../auth/views';
+import { allow, noStore, reply } from '../http';
 import { html, page } from '../views';
 
 /** The front page: what the demo shows and where to click. */
-export function homeRoutes(): Router {
+export function homeRoutes(deps: LoginDeps): Router {
   const router = Router();
   router
     .route('/')
-    .get((req, res) => {
+    .get(async (req, res) => {
+      const user = await currentUser(req, deps); // reads the session, never creates one
+      noStore(res); // the page differs per visitor now
       reply(req, res, 200, {
-        json: { links: ['/increment', '/clear'] },
+        json: { links: ['/increment', '/clear'], user: user ? { username: user.username } : null },
         html: () =>
           page(
             'Sessions with express-session',
             html`<p>Each browser gets its own session: the server keeps your count in a session store and your
 browser only holds a signed, httpOnly cookie with the session ID.</p>
 <p>Open <a href="/increment">/increment</a> in two browsers to see two separate counts, and
-<a href="/clear">/clear</a> to destroy one session.</p>`,
+<a href="/clear">/clear</a> to destroy one session.</p>
+${
+  user
+    ? html`<p>Logged in as <strong id="username">${user.username}</strong> · <a href="/profile">Profile</a></p>
+${logoutButton}`
+    : html`<p>Not logged in · <a href="/login">Log in</a> · <a href="/signup">Sign up</a></p>`
+}`,
           ),
       });
     })

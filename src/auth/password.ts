@@ -1,0 +1,91 @@
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { createSemaphore } from './semaphore';
+
+export interface PasswordHasher {
+  /** a self-describing hash of a fresh random salt and the password */
+  hash(password: string): Promise<string>;
+  /** whether the password matches the stored hash; takes the same time whatever the answer */
+  verify(stored: string, password: string): Promise<boolean>;
+  /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
+  readonly dummy: string;
+}
+
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+const KEY_BYTES = 32;
+const SALT_BYTES = 16;
+const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
+
+function derive(
+  password: string,
+  salt: Buffer,
+  { N, r, p }: ScryptParams,
+  keylen = KEY_BYTES,
+): Promise<Buffer> {
+  // scrypt needs about 128 * N * r bytes; Node's default cap (32 MiB) is below OWASP's N = 2^17
+  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r };
+  return new Promise((resolve, reject) => {
+    // the callback form runs on libuv's thread pool, so the event loop keeps serving
+    scrypt(password.normalize('NFKC'), salt, keylen, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+const encode = ({ N, r, p }: ScryptParams, salt: Buffer, key: Buffer) =>
+  `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+
+/** Splits `scrypt$N$r$p$salt$hash`; throws on anything else so a corrupt row fails loudly. */
+export function parseHash(stored: string): { params: ScryptParams; salt: Buffer; key: Buffer } {
+  const [algorithm, n, r, p, salt64, key64, ...rest] = stored.split('$');
+  const params = { N: Number(n), r: Number(r), p: Number(p) };
+  const salt = Buffer.from(salt64 ?? '', 'base64');
+  const key = Buffer.from(key64 ?? '', 'base64');
+  const valid =
+    algorithm === 'scrypt' &&
+    rest.length === 0 &&
+    Number.isInteger(params.N) &&
+    params.N > 1 &&
+    params.N <= MAX_N &&
+    (params.N & (params.N - 1)) === 0 &&
+    [params.r, params.p].every((x) => Number.isInteger(x) && x >= 1 && x <= 32) &&
+    salt.length >= 8 &&
+    key.length >= 16 &&
+    key.length <= 128;
+  if (!valid) throw new Error('unrecognised password hash format');
+  return { params, salt, key };
+}
+
+/**
+ * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
+ * verifying with theirs). At most `concurrency` hashes run at once; the rest queue.
+ */
+export function createPasswordHasher({
+  cost,
+  concurrency,
+}: {
+  cost: number;
+  concurrency: number;
+}): PasswordHasher {
+  const params: ScryptParams = { N: cost, r: 8, p: 1 };
+  const limit = createSemaphore(concurrency);
+
+  return {
+    dummy: encode(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES)),
+
+    async hash(password) {
+      const salt = randomBytes(SALT_BYTES);
+      return encode(params, salt, await limit(() => derive(password, salt, params)));
+    },
+
+    async verify(stored, password) {
+      const { params: theirs, salt, key } = parseHash(stored);
+      const candidate = await limit(() => derive(password, salt, theirs, key.length));
+      return timingSafeEqual(candidate, key);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../config';
+import { HttpError, withDeadline } from '../errors';
+
+export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** Counts login attempts per (username, client IP) and per client IP. */
+export interface AttemptLimiter {
+  /** reserves one attempt; throttled once a counter is past its limit within the window */
+  attempt(username: string, ip: string): Promise<Verdict>;
+  /** a success clears the (username, IP) counter and gives the attempt back to the IP */
+  succeeded(username: string, ip: string): Promise<void>;
+}
+
+/** The limiter's backing store failed or was slow: a fast 503, never a hang. */
+export class LimiterUnavailableError extends HttpError {
+  constructor(cause: unknown) {
+    super(503, 'Login temporarily unavailable', { 'Retry-After': '1' }, { cause });
+    this.name = 'LimiterUnavailableError';
+  }
+}
+
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+/**
+ * rate-limiter-flexible counters: in memory for one instance, or in Redis (a node-redis client) so
+ * that instances share them. Windows are fixed, starting at the first counted attempt.
+ */
+export function createAttemptLimiter(config: Config, redis?: unknown): AttemptLimiter {
+  const { maxAttempts, maxAttemptsPerIp, attemptWindowMs } = config.login;
+  const duration = Math.ceil(attemptWindowMs / 1000);
+  const make = (keyPrefix: string, points: number): Limiter =>
+    redis
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          useRedisPackage: true, // node-redis v4+, not ioredis
+          rejectIfRedisNotReady: true, // fail fast while disconnected instead of queueing
+          keyPrefix,
+          points,
+          duration,
+        })
+      : new RateLimiterMemory({ keyPrefix, points, duration });
+  const perUser = make('login:user', maxAttempts);
+  const perIp = make('login:ip', maxAttemptsPerIp);
+  const userKey = (username: string, ip: string) => `${encodeURIComponent(username)}@${ip}`;
+  const guard = <T>(promise: Promise<T>) =>
+    withDeadline(promise, config.store.timeoutMs, 'login limiter').catch((err: unknown) => {
+      throw new LimiterUnavailableError(err);
+    });
+
+  return {
+    async attempt(username, ip) {
+      // consume first, check after: parallel guesses cannot all slip past a read-then-write check
+      const results = await guard(
+        Promise.allSettled([perUser.consume(userKey(username, ip)), perIp.consume(ip)]),
+      );
+      const refused = results.map((result) => {
+        if (result.status === 'fulfilled') return undefined;
+        if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
+        throw new LimiterUnavailableError(result.reason);
+      });
+      const waits = refused.filter((ms) => ms !== undefined);
+      return waits.length === 0
+        ? { allowed: true }
+        : { allowed: false, retryAfterMs: Math.max(1000, ...waits) };
+    },
+
+    async succeeded(username, ip) {
+      await guard(Promise.all([perUser.delete(userKey(username, ip)), perIp.reward(ip, 1)]));
+    },
+  };
+}

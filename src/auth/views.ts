@@ -1,0 +1,54 @@
+import type { Config } from '../config';
+import type { User } from '../users/types';
+import { html, page, type SafeHtml } from '../views';
+import type { FieldErrors } from './fields';
+
+interface FormState {
+  username?: string;
+  errors?: FieldErrors;
+  /** a message about the whole form, e.g. a failed login */
+  message?: string;
+}
+
+const fieldError = (message: string | undefined) =>
+  message ? html` <strong class="error">${message}</strong>` : '';
+
+function credentialsForm(action: '/login' | '/signup', config: Config, state: FormState): SafeHtml {
+  const signup = action === '/signup';
+  const { passwordMinLength: min, passwordMaxLength: max } = config.login;
+  return html`${state.message ? html`<p role="alert"><strong>${state.message}</strong></p>` : ''}
+<form method="post" action="${action}">
+<p><label>Username <input name="username" autocomplete="username" required minlength="3" maxlength="32"
+  value="${state.username ?? ''}"></label>${fieldError(state.errors?.username)}</p>
+<p><label>Password <input type="password" name="password" required maxlength="${max}"
+  ${signup ? html`minlength="${min}" autocomplete="new-password"` : html`autocomplete="current-password"`}></label>${fieldError(state.errors?.password)}</p>
+${signup ? html`<p><small>${min} to ${max} characters; a passphrase of a few words is good.</small></p>` : ''}
+<p><button type="submit">${signup ? 'Sign up' : 'Log in'}</button></p>
+</form>`;
+}
+
+export const loginPage = (config: Config, state: FormState = {}) =>
+  page(
+    'Log in',
+    html`${credentialsForm('/login', config, state)}
+<p>No account yet? <a href="/signup">Sign up</a> · <a href="/">Home</a></p>`,
+  );
+
+export const signupPage = (config: Config, state: FormState = {}) =>
+  page(
+    'Sign up',
+    html`${credentialsForm('/signup', config, state)}
+<p>Already have an account? <a href="/login">Log in</a> · <a href="/">Home</a></p>`,
+  );
+
+/** A POST form, because logging out changes state and must not be a link a page can trigger. */
+export const logoutButton = html`<form method="post" action="/logout"><button type="submit">Log out</button></form>`;
+
+export const profilePage = (user: User, loginAt: number) =>
+  page(
+    'Your profile',
+    html`<p>You are logged in as <strong id="username">${user.username}</strong>
+since <time id="login-at" datetime="${new Date(loginAt).toISOString()}">${new Date(loginAt).toUTCString()}</time>.</p>
+${logoutButton}
+<p><a href="/">Home</a> · <a href="/increment">Session counter</a></p>`,
+  );

@@ -1,0 +1,45 @@
+import type { Request, RequestHandler } from 'express';
+import { reply } from './http';
+import { html, page } from './views';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request came from this site (or a trusted one), as Go 1.25's http.CrossOriginProtection decides. */
+export function isSameOrigin(req: Request, allowedOrigins: ReadonlySet<string>): boolean {
+  const origin = req.get('origin')?.toLowerCase();
+  // a trusted origin passes whatever the browser says about it
+  if (origin !== undefined && allowedOrigins.has(origin)) return true;
+  const site = req.get('sec-fetch-site');
+  if (site) return site === 'same-origin' || site === 'none'; // none: typed URL, bookmark
+  // older browsers and non-browser clients: no Sec-Fetch-Site, so fall back to Origin
+  if (origin === undefined) return true; // curl, supertest, server-to-server: no ambient cookies to abuse
+  // req.protocol and req.host honour trust proxy (X-Forwarded-Proto/-Host); Origin: null never matches
+  return origin === `${req.protocol}://${req.host}`.toLowerCase();
+}
+
+/**
+ * Refuses cross-origin state-changing requests with 403 before the session is loaded, so a refused
+ * request changes nothing. Unsafe methods are always checked; so are the GET paths listed (the lesson's
+ * /increment and /clear change state on GET). With SameSite=Lax cookies this needs no tokens.
+ */
+export function crossOriginProtection({
+  allowedOrigins = [],
+  stateChangingGets = [],
+}: {
+  allowedOrigins?: readonly string[];
+  stateChangingGets?: readonly string[];
+}): RequestHandler {
+  const trusted = new Set(allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  // Express routes case-insensitively and ignores a trailing slash, so compare the same way
+  const normalise = (path: string) => path.toLowerCase().replace(/\/+$/, '') || '/';
+  const guarded = new Set(stateChangingGets.map(normalise));
+
+  return (req, res, next) => {
+    const checked = !SAFE_METHODS.has(req.method) || guarded.has(normalise(req.path));
+    if (!checked || isSameOrigin(req, trusted)) return next();
+    reply(req, res, 403, {
+      json: { error: 'Cross-origin request refused' },
+      html: () => page('Cross-origin request refused', html`<p><a href="/">Home</a></p>`),
+    });
+  };
+}

@@ -1,0 +1,138 @@
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
+import { type Parsed, readCredentials } from '../auth/fields';
+import { type LoginDeps, requireLogin, startLogin } from '../auth/login';
+import type { PasswordHasher } from '../auth/password';
+import type { AttemptLimiter } from '../auth/throttle';
+import { loginPage, profilePage, signupPage } from '../auth/views';
+import { HttpError, StoreUnavailableError } from '../errors';
+import { allow, noStore, prefersHtml, reply } from '../http';
+import { cookieOptions, destroySession, requireSession } from '../session';
+import type { User } from '../users/types';
+
+export interface AuthDeps extends LoginDeps {
+  hasher: PasswordHasher;
+  limiter: AttemptLimiter;
+}
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+/** Body-parser failures as plain 4xx messages; everything else goes on to the app's error handler. */
+const bodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
+  if (err?.type === 'entity.parse.failed') return next(new HttpError(400, 'Invalid JSON body'));
+  if (err?.type === 'entity.too.large') return next(new HttpError(413, 'Request body too large'));
+  next(err);
+};
+
+/** Signup, login, logout and the profile page: forms and pages for browsers, JSON for JSON clients. */
+export function authRoutes(deps: AuthDeps): Router {
+  const { config, users, hasher, limiter, clock } = deps;
+  const router = Router();
+  const limit = config.limits.bodyLimitBytes;
+  const form = express.urlencoded({ extended: false, limit }); // flat fields; a repeated one is an array
+  const json = express.json({ limit });
+
+  const loggedIn = (req: Request, res: Response, user: User, status: number) => {
+    noStore(res);
+    if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/profile');
+    res
+      .vary('Accept')
+      .status(status)
+      .json({ user: { username: user.username } });
+  };
+  const formError = (
+    req: Request,
+    res: Response,
+    purpose: 'signup' | 'login',
+    status: number,
+    state: {
+      username: string;
+      errors?: Extract<Parsed, { ok: false }>['errors'];
+      message?: string;
+    },
+  ) =>
+    reply(req, res, status, {
+      json: state.errors ? { error: 'Invalid input', fields: state.errors } : { error: state.message },
+      html: () => (purpose === 'signup' ? signupPage : loginPage)(config, state),
+    });
+
+  router
+    .route('/signup')
+    .get((req, res) =>
+      reply(req, res, 200, { json: { fields: ['username', 'password'] }, html: () => signupPage(config) }),
+    )
+    .post(form, json, async (req, res) => {
+      requireSession(req);
+      const input = readCredentials(req.body, config.login, 'signup');
+      if (!input.ok) return formError(req, res, 'signup', 400, input);
+      const { username, password } = input.value;
+      const taken = () => formError(req, res, 'signup', 409, { username, message: 'Username is taken' });
+      if (await users.findByUsername(username)) return taken(); // skip the hash when we already know
+      const passwordHash = await hasher.hash(password);
+      const user = await users.create({ username, passwordHash, createdAt: clock() });
+      if (!user) return taken(); // lost a race for the name
+      await startLogin(req, user, clock());
+      loggedIn(req, res, user, 201);
+    })
+    .all(allow('GET', 'HEAD', 'POST'));
+
+  router
+    .route('/login')
+    .get((req, res) =>
+      reply(req, res, 200, { json: { fields: ['username', 'password'] }, html: () => loginPage(config) }),
+    )
+    .post(form, json, async (req, res) => {
+      requireSession(req);
+      const input = readCredentials(req.body, config.login, 'login');
+      if (!input.ok) return formError(req, res, 'login', 400, input);
+      const { username, password } = input.value;
+      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const verdict = await limiter.attempt(username, ip);
+      if (!verdict.allowed) {
+        res.set('Retry-After', String(Math.ceil(verdict.retryAfterMs / 1000)));
+        return formError(req, res, 'login', 429, {
+          username,
+          message: 'Too many login attempts; try again later',
+        });
+      }
+      const user = await users.findByUsername(username);
+      // exactly one hash either way, so an unknown name costs what a wrong password does
+      const matches = await hasher.verify(user?.passwordHash ?? hasher.dummy, password);
+      if (!user || !matches) return formError(req, res, 'login', 401, { username, message: INVALID_LOGIN });
+      await limiter.succeeded(username, ip);
+      await startLogin(req, user, clock());
+      loggedIn(req, res, user, 200);
+    })
+    .all(allow('GET', 'HEAD', 'POST'));
+
+  router
+    .route('/logout')
+    .post(async (req, res) => {
+      requireSession(req);
+      try {
+        await destroySession(req);
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) throw err;
+        throw new HttpError(500, 'Error logging out', {}, { cause: err });
+      }
+      res.clearCookie(config.session.cookieName, cookieOptions(config));
+      noStore(res);
+      if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/');
+      res.vary('Accept').json({ message: 'Logged out' });
+    })
+    .all(allow('POST')); // GET never logs out: a link or an image on any page could
+
+  router
+    .route('/profile')
+    .get(requireLogin(deps), (req, res) => {
+      const user = res.locals.user as User; // set by requireLogin
+      const loginAt = req.session.loginAt ?? 0;
+      reply(req, res, 200, {
+        json: { user: { username: user.username }, loginAt: new Date(loginAt).toISOString() },
+        html: () => profilePage(user, loginAt),
+      });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  router.use(bodyErrors);
+  return router;
+}
