@@ -115,6 +115,37 @@ describe.skipIf(!available)('RedisSessionStore', () => {
     expect(ready.status).toBe(503);
   });
 
+  it('stays under maxmemory during a flood: every key has a TTL, so volatile-lru evicts instead of failing', async () => {
+    const server = await startRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'volatile-lru']);
+    cleanups.push(() => server.close());
+    const store = await connectedStore(server.url);
+    const padding = 'x'.repeat(1000);
+    const session = {
+      cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
+      padding,
+    };
+
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from(
+          { length: 1000 },
+          (_, i) =>
+            new Promise<void>((resolve, reject) =>
+              store.set(`flood${batch}-${i}`, session as never, (err) => (err ? reject(err) : resolve())),
+            ),
+        ),
+      );
+    }
+
+    const keys = await store.client.dbSize();
+    const info = await store.client.info('memory');
+    const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
+    const ttl = await store.client.ttl('test:flood9-999');
+    expect(keys).toBeLessThan(10_000); // ~10 MB of sessions did not fit, so some were evicted
+    expect(used).toBeLessThanOrEqual(4 * 1024 * 1024 * 1.05);
+    expect(ttl).toBeGreaterThan(0);
+  });
+
   it('closes twice without error, also after Redis has gone', async () => {
     const server = await redis();
     const store = await connectedStore(server.url);

@@ -32,7 +32,7 @@ const isSession = (value: unknown): value is SessionData =>
 function storeError(err: unknown): unknown {
   if (err instanceof StoreUnavailableError || err instanceof TypeError || err instanceof RangeError)
     return err;
-  return new StoreUnavailableError(err instanceof Error ? err.name : 'redis error');
+  return new StoreUnavailableError(err instanceof Error ? `${err.name}: ${err.message}` : 'redis error'); // for the log only
 }
 
 /**
