@@ -3,16 +3,22 @@ import { createServer } from 'node:http';
 
 export interface OtherOrigin {
   url: string;
+  /** HTML by path; add or change pages while the server runs */
+  pages: Record<string, string>;
   close(): Promise<void>;
 }
 
 /**
  * A second tiny site on another loopback port: another origin (the port differs) that a browser still
  * counts as the same site (127.0.0.1), so SameSite=Lax cookies ride along and only the app's own
- * checks stand between this page and the user's session. Serves `pages` as HTML by path; a JSON
- * endpoint at /open.json allows every origin, as a control that permissive CORS would be noticed.
+ * checks stand between this page and the user's session. With host 'localhost' it is another site as well.
+ * Serves `pages` as HTML by path; a JSON endpoint at /open.json allows every origin, as a control that
+ * permissive CORS would be noticed.
  */
-export async function startOtherOrigin(pages: Record<string, string> = {}): Promise<OtherOrigin> {
+export async function startOtherOrigin(
+  pages: Record<string, string> = {},
+  host: '127.0.0.1' | 'localhost' = '127.0.0.1',
+): Promise<OtherOrigin> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/open.json') {
@@ -29,7 +35,8 @@ export async function startOtherOrigin(pages: Record<string, string> = {}): Prom
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('other origin did not get a port');
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://${host}:${address.port}`,
+    pages,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
