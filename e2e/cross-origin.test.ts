@@ -75,6 +75,18 @@ describe.skipIf(!chromiumAvailable())('reading the app from another origin', () 
     });
   }
 
+  it("cannot count or clear through the lesson's state-changing GETs either", async () => {
+    const { context, page } = await pageOnOtherOrigin(); // the app's count is 1 now
+    const targets = ['/increment', '/clear'].map((p) => `${server.url}${p}`);
+
+    await page.evaluate(readFromPage, { targets, credentials: 'include' as const });
+    await Promise.all(targets.map((t) => page.evaluate(peekNoCors, t).catch(() => undefined)));
+
+    await page.goto(`${server.url}/increment`);
+    expect(await page.locator('#count').textContent()).toBe('2');
+    await context.close();
+  });
+
   it('gets only an opaque, empty response in no-cors mode', async () => {
     const { context, page } = await pageOnOtherOrigin();
 
