@@ -104,6 +104,16 @@ describe('SqliteSessionStore', () => {
     await expect(call((cb) => store.get('x', cb))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('leaves a database it was given open for its owner (the user store may share it)', async () => {
+    const db = openDatabase(tempFile());
+    const store = new SqliteSessionStore({ db, maxSessions: 10 });
+
+    await store.close();
+
+    expect(db.open).toBe(true);
+    db.close();
+  });
+
   it('answers 503 when the database is locked by another writer past the busy timeout', async () => {
     const path = tempFile();
     const store = new SqliteSessionStore({ path, maxSessions: 10 });
