@@ -1,10 +1,15 @@
-import { createServer } from 'node:http';
 import dotenv from 'dotenv';
 import { createApp } from './app';
+import { createAttemptLimiter } from './auth/throttle';
 import { type Config, ConfigError, loadConfig } from './config';
+import { openDatabase } from './db';
+import { createHttpServer } from './listen';
+import { createSessionLock } from './lock/create';
 import { createLogger, type Logger } from './logger';
 import { localSecret } from './secret';
 import { createSessionStore } from './stores';
+import { RedisSessionStore } from './stores/redis';
+import { SqliteUserStore } from './users/sqlite';
 
 const LOCAL_SECRET_FILE = 'data/session-secret';
 
@@ -31,18 +36,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const ready = await withSecret(config, logger);
   const store = await createSessionStore(ready, logger);
-  const app = createApp({ config: ready, store, logger });
+  const lock = createSessionLock(ready, store, logger); // in Redis when instances share a Redis store
+  // users live in the SQLite file whatever the session store; several machines need a shared SQL database
+  const userDb = openDatabase(ready.store.sqlitePath);
+  const users = new SqliteUserStore(userDb);
+  // login attempt counters live where sessions do: in Redis they are shared by every instance
+  const limiter = createAttemptLimiter(ready, store instanceof RedisSessionStore ? store.client : undefined);
+  const app = createApp({ config: ready, store, logger, lock, users, limiter });
 
   const { limits } = config;
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderSize,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-    },
-    app,
-  );
+  const { server, drain } = createHttpServer(app, limits);
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -54,15 +57,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: finishing in-flight requests`);
-    // past the deadline, cut what is left rather than hang
-    const force = setTimeout(() => server.closeAllConnections(), limits.shutdownTimeoutMs).unref();
-    server.close(async () => {
-      clearTimeout(force);
-      await store.close().catch((err) => logger.error({ err }, 'closing the session store failed'));
+    // a store that will not close must not keep the process up past the deadline
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, limits.shutdownTimeoutMs + 1500).unref();
+    drain().then(async () => {
+      await store.close().then(
+        () => logger.info('session store closed'),
+        (err) => logger.error({ err }, 'closing the session store failed'),
+      );
+      userDb.close();
       logger.info('stopped');
       process.exit(0);
     });
-    server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
