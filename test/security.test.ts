@@ -1,0 +1,60 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp, testConfig } from './helper';
+
+describe('security headers', () => {
+  it.each(['/', '/increment', '/healthz', '/no-such-page'])(
+    'are on %s, and X-Powered-By is not',
+    async (path) => {
+      const { app } = buildApp();
+
+      const res = await request(app).get(path).set('Accept', 'text/html');
+
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    },
+  );
+
+  it('send a CSP that allows no script and no inline style, and forms only to this origin', async () => {
+    const { app } = buildApp();
+
+    const csp = (await request(app).get('/')).headers['content-security-policy'] ?? '';
+
+    const directives = Object.fromEntries(
+      csp.split(';').map((d: string) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
+    expect(directives['default-src']).toBe("'none'");
+    expect(directives['form-action']).toBe("'self'");
+    expect(directives['script-src']).toBeUndefined(); // falls back to default-src 'none'
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it("are satisfied by the app's own pages: no inline script, style or event handler", async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+
+    for (const path of ['/', '/increment', '/clear', '/nope']) {
+      const { text } = await agent.get(path).set('Accept', 'text/html');
+      expect(text).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=/i);
+    }
+  });
+
+  it('add HSTS and upgrade-insecure-requests only when cookies are Secure (behind TLS)', async () => {
+    const plain = buildApp().app;
+    const secure = buildApp({ config: testConfig({ COOKIE_SECURE: 'true' }) }).app;
+
+    const [overHttp, overTls] = [await request(plain).get('/'), await request(secure).get('/')];
+
+    expect(overHttp.headers['strict-transport-security']).toBeUndefined();
+    expect(overHttp.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(overTls.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(overTls.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+  });
+});
