@@ -9,15 +9,17 @@ const PASSWORD = 'correct horse battery staple';
 
 const newUsername = () => `e2e_${randomBytes(4).toString('hex')}`;
 
-/** Fills and submits the app's signup or login form, and waits for where it lands. */
+/** Fills and submits the app's signup or login form; a success answers 303 and lands on /profile. */
 async function submitCredentials(page: Page, url: string, action: 'signup' | 'login', username: string) {
   await page.goto(`${url}/${action}`);
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([
-    page.waitForURL((u) => u.pathname !== `/${action}`),
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${url}/${action}` && r.request().method() === 'POST'),
     page.click('button[type="submit"]'),
   ]);
+  expect(res.status(), `POST /${action}`).toBe(303);
+  await page.waitForURL(`${url}/profile`);
 }
 
 /** A page on the other origin whose form posts straight to the app, as a hostile site would. */
