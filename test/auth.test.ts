@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import { createPasswordHasher, type PasswordHasher } from '../src/auth/password';
+import { openDatabase } from '../src/db';
 import { StoreUnavailableError } from '../src/errors';
 import { MemorySessionStore } from '../src/stores/memory';
+import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
 
 const PASSWORD = 'correct horse battery staple';
@@ -464,5 +469,31 @@ describe('bad bodies on POST /signup and POST /login', () => {
     const res = await request(app).post('/signup').send({}).expect(400);
 
     expect(res.body.fields).toEqual({ username: 'Username is required', password: 'Password is required' });
+  });
+});
+
+describe('SqliteUserStore', () => {
+  it('shares users between two connections to one file and refuses a taken name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'users-'));
+    const [one, two] = [openDatabase(join(dir, 'app.db')), openDatabase(join(dir, 'app.db'))];
+    try {
+      const [a, b] = [new SqliteUserStore(one), new SqliteUserStore(two)];
+
+      const created = await a.create({ username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
+      const seen = await b.findByUsername('alice');
+      const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
+
+      expect(created).toEqual({ id: 1, username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
+      expect(seen).toEqual(created);
+      expect(await b.findById(1)).toEqual(created);
+      expect(again).toBeUndefined();
+      expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
+        version: 1,
+      });
+    } finally {
+      one.close();
+      two.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
