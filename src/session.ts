@@ -20,7 +20,7 @@ export function cookieOptions(config: Config) {
 /** express-session configured as the lesson teaches, hardened for production. */
 export function createSessionMiddleware(config: Config, store: SessionStore): RequestHandler {
   if (config.session.secrets.length === 0) throw new Error('createSessionMiddleware: no session secret');
-  return session({
+  const middleware = session({
     name: config.session.cookieName,
     secret: config.session.secrets, // first signs, all verify
     store,
@@ -28,6 +28,17 @@ export function createSessionMiddleware(config: Config, store: SessionStore): Re
     saveUninitialized: false, // don't create session until something stored
     cookie: { ...cookieOptions(config), maxAge: config.session.maxAgeMs },
   });
+  // express-session saves or touches inside res.end and passes a store failure to this `next` once the
+  // answer is already out; by then the error handler may have run, and Express's final handler would
+  // destroy the socket, turning a finished answer into a reset. Log it and keep the answer.
+  return (req, res, next) =>
+    middleware(req, res, (err?: unknown) => {
+      if (err && res.headersSent) {
+        req.log.warn({ err }, 'session store failed after the answer was sent');
+        if (res.writableEnded) return;
+      }
+      next(err);
+    });
 }
 
 /** The request's session, or a 503 when express-session skipped it because the store is disconnected. */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/listen';
 import { buildApp, testConfig } from './helper';
-import { Agent, get, type Outcome, type ServerProcess, spawnServer } from './support/process';
+import { load } from './support/load';
+import { Agent, get, type ServerProcess, spawnServer } from './support/process';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -76,29 +77,6 @@ describe('the HTTP server', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
-
-/** Keeps `workers` sessions incrementing one request at a time until `stop()` or a network error. */
-function load(url: string, workers: number) {
-  let stopped = false;
-  const results: Array<Outcome & { worker: number }> = [];
-  const cookies: Array<string | undefined> = [];
-  const waits: Array<{ n: number; resolve: () => void }> = [];
-  const done = Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      const a = agent();
-      while (!stopped) {
-        const res = await get(a, `${url}/increment`, cookies[worker]);
-        results.push({ ...res, worker });
-        for (const w of waits) if (results.length >= w.n) w.resolve();
-        if (res.error) return;
-        cookies[worker] = res.cookie;
-      }
-    }),
-  );
-  /** resolves once n answers (or errors) have come back */
-  const reached = (n: number) => new Promise<void>((resolve) => waits.push({ n, resolve }));
-  return { results, cookies, done, reached, stop: () => (stopped = true) };
-}
 
 describe('the server process', () => {
   it('on SIGTERM under load answers every request it has read, closes the store and exits 0 within 10 s', async () => {
