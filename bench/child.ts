@@ -40,9 +40,10 @@ function exited(proc: ChildProcess): Promise<void> {
  * Starts `node <args>` with exactly `env` (plus PATH/HOME/PORT), waits until it accepts connections,
  * and rejects with its stderr if it exits first.
  */
-export async function startChild(args: string[], env: Record<string, string>, port?: number): Promise<Child> {
-  const bound = port ?? (await freePort());
+export async function startChild(args: string[], env: Record<string, string>, cwd?: string): Promise<Child> {
+  const bound = await freePort();
   const proc = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(bound) },
     // stdout (the request log) to /dev/null: a pipe would make this process spend CPU reading it
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -79,5 +80,17 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
     return { rss: 0, peak: 0 };
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc, 100 Hz ticks). */
+export function cpuOf(pid: number): number {
+  try {
+    // fields after the parenthesised command name; utime and stime are the 12th and 13th of them
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
   }
 }

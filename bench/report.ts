@@ -4,6 +4,8 @@ export interface Row extends Partial<Measured> {
   scenario: number;
   server: string;
   skipped?: string;
+  /** server CPU time (user + system) per request, µs: steadier than req/s on a shared machine */
+  cpuPerRequest?: number;
   /** bytes: VmHWM of the server process at the end of the run */
   peakRss?: number;
   /** bytes: VmRSS after the measured run minus VmRSS just before it */
@@ -12,6 +14,8 @@ export interface Row extends Partial<Measured> {
   held?: number | string;
   vsBare?: number;
   vsLesson?: number;
+  /** the server's CPU profile, with --profile */
+  profile?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -32,20 +36,40 @@ const mib = (n: number | undefined) => (n === undefined ? '' : (n / MiB).toFixed
 
 /** The results as one Markdown table (it reads fine in a terminal too). */
 export function table(rows: Row[]): string {
-  const head = ['#', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'peak RSS MiB'];
+  const head = [
+    '#',
+    'server',
+    'req/s',
+    'CPU µs/req',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'peak RSS MiB',
+  ];
   const lines = [
     [...head, 'RSS growth MiB', 'sessions held', '× s1 bare', '× s2 lesson'],
     head.map(() => '---').concat(['---', '---', '---', '---']),
   ];
   for (const r of rows) {
     if (r.skipped) {
-      lines.push([String(r.scenario), r.server, `skipped: ${r.skipped}`, '', '', '', '', '', '', '', '', '']);
+      lines.push([
+        String(r.scenario),
+        r.server,
+        `skipped: ${r.skipped}`,
+        ...head.slice(3).map(() => ''),
+        '',
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
     lines.push([
       String(r.scenario),
       r.server,
       fixed(r.rps),
+      fixed(r.cpuPerRequest),
       fixed(r.p50),
       fixed(r.p99),
       fixed(r.errors),

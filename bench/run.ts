@@ -1,12 +1,13 @@
-// npm run bench [-- --quick] [--only=3,5] [--duration=10] [--log-level=info] [--profile]
+// npm run bench [-- --quick] [--only=3,5] [--server=memory] [--duration=10] [--log-level=info]
+//   [--profile] [--app-root=../other-checkout]
 // Each server runs in its own child process, one at a time; the load generator runs here.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
-import { memoryOf, startChild } from './child';
+import { cpuOf, memoryOf, startChild } from './child';
 import { createSessions, hammer } from './load';
 import { startRedis } from './redis';
 import { addRatios, checks, type Row, table } from './report';
@@ -27,6 +28,8 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     profile: { type: 'boolean', default: false },
+    server: { type: 'string' }, // run only servers whose label contains this, e.g. memory
+    'app-root': { type: 'string' }, // run this app from another checkout, e.g. a git worktree
   },
 });
 const quick = flags.quick;
@@ -78,6 +81,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'session-bench-'));
 const options: ServerOptions = {
   logLevel: flags['log-level'],
   workDir,
+  ...(flags['app-root'] ? { appRoot: resolve(flags['app-root']) } : {}),
   ...(flags.profile ? { profileDir: resolve('bench/results/profiles') } : {}),
 };
 const cap = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: BENCH_SECRET }).store.memoryMaxSessions;
@@ -86,10 +90,10 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
   const row: Row = { scenario: n, server: label(server) };
   const why = unavailable(server, options);
   if (why) return { ...row, skipped: why };
-  const { args, env } = command(server, options);
+  const { args, env, cwd } = command(server, options);
   let child: Awaited<ReturnType<typeof startChild>>;
   try {
-    child = await startChild(args, env);
+    child = await startChild(args, env, cwd);
   } catch (err) {
     return { ...row, skipped: `did not start: ${(err as Error).message}` };
   }
@@ -99,8 +103,10 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
     const warmCookies = traffic === 'flood' ? await createSessions(child.port, 1) : cookies;
     await hammer(child.port, { duration: warmup, connections, cookies: warmCookies });
     const before = memoryOf(child.pid).rss;
+    const cpuBefore = cpuOf(child.pid);
     const amount = traffic === 'flood' ? floodAmount : undefined;
     Object.assign(row, await hammer(child.port, { duration, amount, connections, cookies }));
+    row.cpuPerRequest = (cpuOf(child.pid) - cpuBefore) / (row.requests || 1);
     const after = memoryOf(child.pid);
     row.peakRss = after.peak;
     if (traffic === 'flood') {
@@ -111,9 +117,17 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
   } finally {
     await child.stop();
   }
+  if (options.profileDir) row.profile = newestProfile(options.profileDir, server);
   if (traffic === 'flood' && server.kind === 'app' && server.store === 'sqlite')
     row.held = rowsIn(sqlitePath(options));
   return row;
+}
+
+/** The profile the server just wrote on exit (only this app's entry exits cleanly on SIGTERM). */
+function newestProfile(dir: string, server: Server): string | undefined {
+  if (server.kind !== 'app' || !existsSync(dir)) return undefined;
+  const files = readdirSync(dir).map((f) => join(dir, f));
+  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
 async function heldByLesson(port: number): Promise<number> {
@@ -148,9 +162,11 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       if (only && !only.includes(scenario.n)) continue;
       for (const server of scenario.servers) {
+        if (flags.server && !label(server).includes(flags.server)) continue;
         console.log(`scenario ${scenario.n}: ${scenario.title} — ${label(server)}`);
         const row = await measure(scenario.n, scenario.traffic, server, scenario.sessions);
         console.log(row.skipped ? `  skipped: ${row.skipped}` : `  ${row.rps?.toFixed(0)} req/s`);
+        if (row.profile) console.log(`  profile: ${row.profile} (npx tsx bench/profile.ts <file>)`);
         rows.push(row);
       }
     }

@@ -11,6 +11,8 @@ export interface ServerOptions {
   /** a throwaway directory for SQLite files */
   workDir: string;
   redisUrl?: string;
+  /** run this app from another checkout (a git worktree), to compare a change against the tree here */
+  appRoot?: string;
   /** write a V8 CPU profile into this directory when the process exits */
   profileDir?: string;
 }
@@ -39,7 +41,7 @@ let counter = 0;
 export function command(
   server: Server,
   options: ServerOptions,
-): { args: string[]; env: Record<string, string> } {
+): { args: string[]; env: Record<string, string>; cwd?: string } {
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   if (server.kind === 'bare')
     return { args: [...profile, 'bench/bare-app.js'], env: { NODE_ENV: 'production' } };
@@ -48,6 +50,7 @@ export function command(
   }
   counter++;
   return {
+    ...(options.appRoot ? { cwd: options.appRoot } : {}),
     // the real server entry, exactly as `npm start` runs it
     args: [...profile, '--import', 'tsx', 'src/server.ts'],
     env: {
