@@ -10,6 +10,7 @@ import type { RedisCommands } from '../src/lock/redis';
 import { MemorySessionStore } from '../src/stores/memory';
 import { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, sessionIdOf, silentLogger, TEST_SECRET, testConfig } from './helper';
+import { cookieOf, getJson, listen } from './support/http';
 import { findRedisServer, type RedisServer, startRedis } from './support/redis';
 import { serviceAvailable } from './support/service';
 
@@ -19,7 +20,10 @@ const sign = (sid: string, secret: string) =>
 /** A memory store whose reads of one session wait until the test opens the gate. */
 class GatedStore extends MemorySessionStore {
   gatedSid = '';
+  /** gate writes of the session instead of reads */
+  gateWrites = false;
   reads: string[] = [];
+  writes: string[] = [];
   private opened: () => void = () => {};
   private gate = new Promise<void>((resolve) => {
     this.opened = resolve;
@@ -29,8 +33,13 @@ class GatedStore extends MemorySessionStore {
   }
   override get(sid: string, cb: (err?: unknown, value?: SessionData | null) => void): void {
     this.reads.push(sid);
-    if (sid === this.gatedSid) this.gate.then(() => super.get(sid, cb));
+    if (sid === this.gatedSid && !this.gateWrites) this.gate.then(() => super.get(sid, cb));
     else super.get(sid, cb);
+  }
+  override set(sid: string, session: SessionData, cb?: (err?: unknown) => void): void {
+    this.writes.push(sid);
+    if (sid === this.gatedSid && this.gateWrites) this.gate.then(() => super.set(sid, session, cb));
+    else super.set(sid, session, cb);
   }
 }
 
@@ -189,6 +198,29 @@ describe('GET /increment under the session lock', () => {
     store.open();
     const counts = [(await first).body.count, (await second).body.count];
     expect(counts).toEqual([2, 3]);
+  });
+
+  it('holds the session until a request whose client left has finished saving', async () => {
+    const store = new GatedStore({ maxSessions: 100 });
+    const { app } = buildApp({ store });
+    const { url, close } = await listen(app);
+    const cookie = cookieOf((await getJson(`${url}/increment`)).headers) ?? '';
+    const sid = sessionIdOf(cookie);
+    Object.assign(store, { gatedSid: sid, gateWrites: true });
+    const leaving = new AbortController();
+    const first = fetch(`${url}/increment`, { headers: { cookie }, signal: leaving.signal }).catch(
+      () => 'gone',
+    );
+    await vi.waitFor(() => expect(store.writes.filter((s) => s === sid)).toHaveLength(2)); // saving
+
+    leaving.abort();
+    await first;
+    const second = getJson(`${url}/increment`, cookie);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // time for the server to see the client go
+    store.open();
+
+    expect((await second).body.count).toBe(3); // it read what the first request saved, not a stale 1
+    await close();
   });
 
   it('answers 503 "Session busy" with Retry-After when the session stays busy past LOCK_WAIT_MS', async () => {

@@ -5,24 +5,36 @@ import type { Release, SessionLock } from './types';
 
 /**
  * Runs the requests of one session one after another. Mounted just before express-session, it takes
- * the session's lock before the session is loaded and gives it back on the response's 'close', which
- * comes after express-session has saved, touched or destroyed the session in its wrapped res.end.
- * A request without a valid signed cookie gets a new session, which nothing else can share: no lock.
+ * the session's lock before the session is loaded and gives it back once express-session is done
+ * with the store. A request without a valid signed cookie gets a new session, which nothing else
+ * can share: no lock.
  */
 export function serializeSessions(config: Config, lock: SessionLock): RequestHandler {
   const { cookieName, secrets } = config.session;
   return (req, res, next) => {
     const sid = sessionIdFromCookie(req.headers.cookie, cookieName, secrets);
     if (sid === undefined) return next();
-    let closed = false;
     let release: Release | undefined;
-    res.once('close', () => {
-      closed = true;
+    let done = false;
+    const finish = () => {
+      done = true;
       release?.();
+    };
+    // express-session wraps res.end after us and calls this end only once its save, touch or
+    // destroy has finished, so this is the moment the store holds this request's writes
+    const end = res.end;
+    res.end = ((...args: Parameters<typeof end>) => {
+      finish();
+      return end.apply(res, args);
+    }) as typeof end;
+    // a client that leaves does not stop the handler, which may still write: wait for its end,
+    // but no longer than a crashed holder's Redis lock would last
+    res.once('close', () => {
+      if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
     lock.acquire(sid).then((granted) => {
-      if (closed) return granted(); // the client left while waiting: nothing to run
       release = granted;
+      if (res.closed) return finish(); // the client left while waiting: nothing to run
       next();
     }, next);
   };
