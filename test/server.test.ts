@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,50 @@ describe('the HTTP server', () => {
 
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('drain', () => {
+  it('lets a request in flight finish with Connection: close, refuses new ones, closes idle sockets', async () => {
+    let started: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finish: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const { server, drain } = createHttpServer((req, res) => {
+      if (req.url === '/slow') {
+        started();
+        gate.then(() => res.end('done'));
+      } else res.end('quick');
+    }, testConfig().limits);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const idle = agent();
+    expect((await get(idle, `${url}/quick`)).status).toBe(200); // leaves an idle keep-alive socket
+    const slow = new Promise<{ status?: number; connection?: string }>((resolve) => {
+      httpGet(`${url}/slow`, { agent: agent() }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+      });
+    });
+    await inHandler;
+
+    let drained = false;
+    const draining = drain().then(() => {
+      drained = true;
+    });
+    const refused = await get(agent(), `${url}/quick`);
+    finish();
+    const answer = await slow;
+    await draining;
+
+    expect(refused.error).toBe('ECONNREFUSED');
+    expect(answer).toEqual({ status: 200, connection: 'close' });
+    expect(drained).toBe(true); // the idle keep-alive socket did not hold it open
   });
 });
 
