@@ -26,6 +26,7 @@ export function createSessionMiddleware(config: Config, store: SessionStore): Re
     store,
     resave: false, // don't save session if unmodified
     saveUninitialized: false, // don't create session until something stored
+    rolling: true, // re-send the cookie on activity, so the browser's expiry follows the idle timeout
     cookie: { ...cookieOptions(config), maxAge: config.session.maxAgeMs },
   });
   // express-session saves or touches inside res.end and passes a store failure to this `next` once the

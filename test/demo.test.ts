@@ -118,6 +118,19 @@ describe('GET /clear', () => {
   });
 });
 
+describe('an active session', () => {
+  it('gets its cookie re-sent on any page, so the browser expiry follows the idle timeout', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    await agent.get('/increment');
+
+    const res = await agent.get('/').set('Accept', 'text/html');
+
+    expect(sessionCookie(res)).toMatch(/^sid=s%3A/);
+    expect(String(res.headers['set-cookie'])).toMatch(/Expires=/);
+  });
+});
+
 describe('routes that do not use the session', () => {
   it('set no cookie', async () => {
     const { app } = buildApp();
