@@ -1,47 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../src/app';
-import { MemoryLock, RedisLock, SessionBusyError, sessionIdFromCookie } from '../src/lock';
-import { createSessionLock } from '../src/lock/create';
-import type { RedisCommands } from '../src/lock/redis';
-import { MemorySessionStore } from '../src/stores/memory';
-import { RedisSessionStore } from '../src/stores/redis';
-import { buildApp, sessionCookie, sessionIdOf, silentLogger, TEST_SECRET, testConfig } from './helper';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryLock, SessionBusyError } from '../src/lock';
+import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
-
-const sign = (sid: string, secret: string) =>
-  `s:${sid}.${createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '')}`;
-
-/** A memory store whose reads of one session wait until the test opens the gate. */
-class GatedStore extends MemorySessionStore {
-  gatedSid = '';
-  /** gate writes of the session instead of reads */
-  gateWrites = false;
-  reads: string[] = [];
-  writes: string[] = [];
-  private opened: () => void = () => {};
-  private gate = new Promise<void>((resolve) => {
-    this.opened = resolve;
-  });
-  open() {
-    this.opened();
-  }
-  override get(sid: string, cb: (err?: unknown, value?: SessionData | null) => void): void {
-    this.reads.push(sid);
-    if (sid === this.gatedSid && !this.gateWrites) this.gate.then(() => super.get(sid, cb));
-    else super.get(sid, cb);
-  }
-  override set(sid: string, session: SessionData, cb?: (err?: unknown) => void): void {
-    this.writes.push(sid);
-    if (sid === this.gatedSid && this.gateWrites) this.gate.then(() => super.set(sid, session, cb));
-    else super.set(sid, session, cb);
-  }
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -119,40 +81,6 @@ describe('MemoryLock', () => {
     release2();
     (await third)();
     expect(lock.size).toBe(0);
-  });
-});
-
-describe('sessionIdFromCookie', () => {
-  it('reads the same session ID express-session stored', async () => {
-    const { app } = buildApp();
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
-
-    const sid = sessionIdFromCookie(`other=1; ${cookie}`, 'sid', [TEST_SECRET]);
-
-    expect(sid).toBe(sessionIdOf(cookie));
-  });
-
-  it('verifies with any of the rotated secrets', () => {
-    const header = `sid=${encodeURIComponent(sign('abc', 'old-secret'))}`;
-
-    expect(sessionIdFromCookie(header, 'sid', ['new-secret', 'old-secret'])).toBe('abc');
-  });
-
-  it.each([
-    ['no header', undefined],
-    ['another cookie only', 'x=1'],
-    ['an unsigned value', 'sid=abc'],
-    ['a bad signature', `sid=${sign('abc', 'wrong-secret')}`],
-    ['a bad % escape', 'sid=s%3Aabc.%zz'],
-    ['a bare semicolon', ';'],
-  ])('gives no ID for %s', (_name, header) => {
-    expect(sessionIdFromCookie(header, 'sid', [TEST_SECRET])).toBeUndefined();
-  });
-
-  it('takes the first of two cookies with the name, as express-session does', () => {
-    const header = `sid=${sign('first', TEST_SECRET)}; sid=${sign('second', TEST_SECRET)}`;
-
-    expect(sessionIdFromCookie(header, 'sid', [TEST_SECRET])).toBe('first');
   });
 });
 
@@ -240,135 +168,5 @@ describe('GET /increment under the session lock', () => {
     expect(second.body).toEqual({ error: 'Session busy, retry' });
     store.open();
     expect((await first).status).toBe(200);
-  });
-});
-
-const redisAvailable = serviceAvailable(
-  'redis lock tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
-
-describe.skipIf(!redisAvailable)('RedisLock', () => {
-  let redis: RedisServer;
-  const stores: RedisSessionStore[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    return () => redis.close();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
-
-  async function client(): Promise<RedisSessionStore> {
-    const store = new RedisSessionStore({
-      url: redis.url,
-      prefix: 'sess:',
-      timeoutMs: 1000,
-      logger: silentLogger,
-    });
-    stores.push(store);
-    if (!store.client.isReady) await once(store.client, 'ready');
-    return store;
-  }
-
-  const lockOn = (store: RedisSessionStore, config = testConfig({ LOCK_TTL_MS: '300' })) =>
-    createSessionLock(config, store, silentLogger);
-
-  it('frees a session whose holder died mid-request once the lock expires', async () => {
-    const config = testConfig({ SESSION_STORE: 'redis', LOCK_TTL_MS: '300', LOCK_WAIT_MS: '3000' });
-    const dying = await client();
-    const survivor = await client();
-    const gated = new GatedStore({ maxSessions: 10 }); // only to stop app one mid-request
-    const one = createApp({ config, store: gated, logger: silentLogger, lock: lockOn(dying, config) });
-    const two = createApp({
-      config,
-      store: await client(),
-      logger: silentLogger,
-      lock: lockOn(survivor, config),
-    });
-    const cookie = sessionCookie(await request(two).get('/increment')) ?? '';
-    gated.gatedSid = sessionIdOf(cookie);
-    request(one)
-      .get('/increment')
-      .set('Cookie', cookie)
-      .then(
-        () => {},
-        () => {},
-      );
-    await vi.waitFor(() => expect(gated.reads).toHaveLength(1)); // app one holds the lock, stuck in the store
-
-    dying.client.destroy(); // the holder "crashes": it neither releases nor renews
-    const started = Date.now();
-    const res = await request(two).get('/increment').set('Cookie', cookie);
-
-    expect(res.status).toBe(200);
-    expect(res.body.count).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150); // it did wait for the expiry
-    gated.open();
-  });
-
-  it('keeps a live holder locked past its ttl by renewing it', async () => {
-    const holder = lockOn(await client());
-    const other = lockOn(await client(), testConfig({ LOCK_TTL_MS: '300', LOCK_WAIT_MS: '600' }));
-    const release = await holder.acquire('slow');
-
-    await expect(other.acquire('slow')).rejects.toBeInstanceOf(SessionBusyError);
-
-    release();
-    (await other.acquire('slow'))();
-  });
-
-  it('lets only one waiter per process poll Redis for a session', async () => {
-    const polling = await client();
-    let inFlight = 0;
-    let most = 0;
-    const counting: RedisCommands = {
-      async sendCommand<T>(args: string[]): Promise<T> {
-        const isSet = args[0] === 'SET';
-        if (isSet) most = Math.max(most, ++inFlight);
-        try {
-          return await polling.client.sendCommand<T>(args);
-        } finally {
-          if (isSet) inFlight--;
-        }
-      },
-    };
-    const holder = lockOn(await client());
-    const waiters = new RedisLock({
-      client: counting,
-      prefix: 'lock:sess:',
-      waitMs: 3000,
-      maxWaiters: 50,
-      ttlMs: 1000,
-      timeoutMs: 1000,
-    });
-    const release = await holder.acquire('busy');
-
-    const queued = Array.from({ length: 20 }, () => waiters.acquire('busy').then((r) => r()));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let them poll a while
-    release();
-    await Promise.all(queued);
-
-    expect(most).toBe(1);
-  });
-
-  it('keeps lock keys outside the session prefix and removes them on release', async () => {
-    const store = await client();
-    const release = await lockOn(store).acquire('abc');
-
-    expect(await store.client.keys('lock:sess:*')).toEqual(['lock:sess:abc']);
-    release();
-    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:abc')).toBe(0));
-  });
-
-  it('answers 503, not 500, while Redis is unreachable', async () => {
-    const store = await client();
-    const lock = lockOn(store);
-    await redis.stop();
-    try {
-      await expect(lock.acquire('x')).rejects.toMatchObject({ status: 503 });
-    } finally {
-      await redis.start();
-    }
   });
 });

@@ -1,0 +1,142 @@
+import { once } from 'node:events';
+import request from 'supertest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../src/app';
+import { RedisLock, SessionBusyError } from '../src/lock';
+import { createSessionLock } from '../src/lock/create';
+import type { RedisCommands } from '../src/lock/redis';
+import { RedisSessionStore } from '../src/stores/redis';
+import { sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
+import { GatedStore } from './support/gated-store';
+import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { serviceAvailable } from './support/service';
+
+const redisAvailable = serviceAvailable(
+  'redis lock tests',
+  findRedisServer() ? undefined : 'redis-server not found',
+);
+
+describe.skipIf(!redisAvailable)('RedisLock', () => {
+  let redis: RedisServer;
+  const stores: RedisSessionStore[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    return () => redis.close();
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+  });
+
+  async function client(): Promise<RedisSessionStore> {
+    const store = new RedisSessionStore({
+      url: redis.url,
+      prefix: 'sess:',
+      timeoutMs: 1000,
+      logger: silentLogger,
+    });
+    stores.push(store);
+    if (!store.client.isReady) await once(store.client, 'ready');
+    return store;
+  }
+
+  const lockOn = (store: RedisSessionStore, config = testConfig({ LOCK_TTL_MS: '300' })) =>
+    createSessionLock(config, store, silentLogger);
+
+  it('frees a session whose holder died mid-request once the lock expires', async () => {
+    const config = testConfig({ SESSION_STORE: 'redis', LOCK_TTL_MS: '300', LOCK_WAIT_MS: '3000' });
+    const dying = await client();
+    const survivor = await client();
+    const gated = new GatedStore({ maxSessions: 10 }); // only to stop app one mid-request
+    const one = createApp({ config, store: gated, logger: silentLogger, lock: lockOn(dying, config) });
+    const two = createApp({
+      config,
+      store: await client(),
+      logger: silentLogger,
+      lock: lockOn(survivor, config),
+    });
+    const cookie = sessionCookie(await request(two).get('/increment')) ?? '';
+    gated.gatedSid = sessionIdOf(cookie);
+    request(one)
+      .get('/increment')
+      .set('Cookie', cookie)
+      .then(
+        () => {},
+        () => {},
+      );
+    await vi.waitFor(() => expect(gated.reads).toHaveLength(1)); // app one holds the lock, stuck in the store
+
+    dying.client.destroy(); // the holder "crashes": it neither releases nor renews
+    const started = Date.now();
+    const res = await request(two).get('/increment').set('Cookie', cookie);
+
+    expect(res.status).toBe(200);
+    expect(res.body.count).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150); // it did wait for the expiry
+    gated.open();
+  });
+
+  it('keeps a live holder locked past its ttl by renewing it', async () => {
+    const holder = lockOn(await client());
+    const other = lockOn(await client(), testConfig({ LOCK_TTL_MS: '300', LOCK_WAIT_MS: '600' }));
+    const release = await holder.acquire('slow');
+
+    await expect(other.acquire('slow')).rejects.toBeInstanceOf(SessionBusyError);
+
+    release();
+    (await other.acquire('slow'))();
+  });
+
+  it('lets only one waiter per process poll Redis for a session', async () => {
+    const polling = await client();
+    let inFlight = 0;
+    let most = 0;
+    const counting: RedisCommands = {
+      async sendCommand<T>(args: string[]): Promise<T> {
+        const isSet = args[0] === 'SET';
+        if (isSet) most = Math.max(most, ++inFlight);
+        try {
+          return await polling.client.sendCommand<T>(args);
+        } finally {
+          if (isSet) inFlight--;
+        }
+      },
+    };
+    const holder = lockOn(await client());
+    const waiters = new RedisLock({
+      client: counting,
+      prefix: 'lock:sess:',
+      waitMs: 3000,
+      maxWaiters: 50,
+      ttlMs: 1000,
+      timeoutMs: 1000,
+    });
+    const release = await holder.acquire('busy');
+
+    const queued = Array.from({ length: 20 }, () => waiters.acquire('busy').then((r) => r()));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let them poll a while
+    release();
+    await Promise.all(queued);
+
+    expect(most).toBe(1);
+  });
+
+  it('keeps lock keys outside the session prefix and removes them on release', async () => {
+    const store = await client();
+    const release = await lockOn(store).acquire('abc');
+
+    expect(await store.client.keys('lock:sess:*')).toEqual(['lock:sess:abc']);
+    release();
+    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:abc')).toBe(0));
+  });
+
+  it('answers 503, not 500, while Redis is unreachable', async () => {
+    const store = await client();
+    const lock = lockOn(store);
+    await redis.stop();
+    try {
+      await expect(lock.acquire('x')).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await redis.start();
+    }
+  });
+});
