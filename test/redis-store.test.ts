@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { findRedisServer, nextReady, type RedisServer, startRedis } from './support/redis';
 import { serviceAvailable } from './support/service';
 
 const available = serviceAvailable(
@@ -26,7 +26,7 @@ async function redis(): Promise<RedisServer> {
 async function connectedStore(url: string, waitReady = true): Promise<RedisSessionStore> {
   const store = new RedisSessionStore({ url, prefix: 'test:', timeoutMs: 1000, logger: silentLogger });
   cleanups.push(() => store.close());
-  if (waitReady && !store.client.isReady) await once(store.client, 'ready');
+  if (waitReady && !store.client.isReady) await nextReady(store.client);
   return store;
 }
 
@@ -63,7 +63,7 @@ describe.skipIf(!available)('RedisSessionStore', () => {
     await server.stop();
     const down = await timed(() => request(app).get('/increment').set('Cookie', cookie));
     const notReady = await request(app).get('/readyz');
-    const ready = once(store.client, 'ready');
+    const ready = nextReady(store.client);
     await server.start();
     await ready;
     const back = await request(app).get('/increment').expect(200);

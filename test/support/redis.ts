@@ -107,3 +107,8 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     },
   };
 }
+
+/** Resolves on the client's next 'ready'. Not events.once: that rejects on the 'error' each failed reconnect emits. */
+export function nextReady(client: { once(event: 'ready', listener: () => void): unknown }): Promise<void> {
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
