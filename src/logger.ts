@@ -1,8 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { type Logger, pino } from 'pino';
-import { pinoHttp } from 'pino-http';
 
 export type { Logger };
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** the app's logger bound to this request's id */
+    log: Logger;
+  }
+}
 
 /** The app's logger. Anything that could hold a cookie, session ID or secret is censored. */
 export function createLogger(level = 'info'): Logger {
@@ -22,18 +28,30 @@ export function createLogger(level = 'info'): Logger {
   });
 }
 
-/** One line per request: method, path (no query string), status and time; never headers or cookies. */
-export function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    quietReqLogger: true,
-    serializers: {
-      req: (req: IncomingMessage & { method: string; url: string }) => ({
-        method: req.method,
-        path: req.url.split('?')[0],
-      }),
-      res: (res: ServerResponse) => ({ status: res.statusCode }),
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-  });
+/**
+ * One line per request when it ends: id, method, path (no query string), status and time; never
+ * headers or cookies. Hand-written rather than pino-http, which builds two child loggers per request
+ * and serialises the request into one of them: about a tenth of the CPU of a whole /increment.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  let lastId = 0;
+  return (req, res, next) => {
+    const reqId = ++lastId;
+    const start = Date.now();
+    let child: Logger | undefined;
+    // most requests never log anything of their own, so their child logger is made on first use
+    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId })), configurable: true });
+    res.once('close', () => {
+      const line = {
+        reqId,
+        req: { method: req.method, path: req.originalUrl.split('?')[0] },
+        res: { status: res.statusCode },
+        responseTime: Date.now() - start,
+      };
+      if (!res.writableFinished) logger.info(line, 'request aborted');
+      else if (res.statusCode >= 500) logger.error(line, 'request errored');
+      else logger.info(line, 'request completed');
+    });
+    next();
+  };
 }

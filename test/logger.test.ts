@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
+import { MemorySessionStore } from '../src/stores/memory';
+import { sessionCookie, sessionIdOf, testConfig } from './helper';
+
+type Line = Record<string, unknown> & { msg: string; level: number; reqId: number };
+
+/** A logger that keeps every line it writes, parsed. */
+function capturingLogger() {
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(text));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
+
+describe('request log', () => {
+  it('writes one line per request: method, path without the query, status and time, no cookie', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = createApp({
+      config: testConfig(),
+      store: new MemorySessionStore({ maxSessions: 10 }),
+      logger,
+    });
+    const first = await request(app).get('/increment');
+    const cookie = sessionCookie(first) ?? '';
+
+    await request(app).get('/increment?secret=x').set('Cookie', cookie).expect(200);
+
+    const completed = lines.filter((l) => l.msg === 'request completed');
+    expect(completed).toHaveLength(2);
+    expect(completed[1]).toMatchObject({ req: { method: 'GET', path: '/increment' }, res: { status: 200 } });
+    expect(completed[1]?.responseTime).toEqual(expect.any(Number));
+    expect(completed[0]?.reqId).not.toBe(completed[1]?.reqId);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(sessionIdOf(cookie));
+    expect(text).not.toContain('secret=x');
+  });
+
+  it('logs a 5xx answer at error level, and the failure under the same request id', async () => {
+    const { logger, lines } = capturingLogger();
+    const store = new MemorySessionStore({ maxSessions: 10 });
+    const app = createApp({ config: testConfig(), store, logger });
+    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    store.destroy = (_sid, cb) => cb?.(new Error('disk on fire'));
+
+    await request(app).get('/clear').set('Cookie', cookie).expect(500);
+
+    const errored = lines.find((l) => l.msg === 'request errored');
+    const failure = lines.find((l) => l.msg === 'request failed');
+    expect(errored).toMatchObject({ level: 50, req: { path: '/clear' }, res: { status: 500 } });
+    expect(failure?.reqId).toBe(errored?.reqId);
+  });
+});
