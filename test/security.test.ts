@@ -40,9 +40,17 @@ describe('security headers', () => {
     const { app } = buildApp();
     const agent = request.agent(app);
 
-    for (const path of ['/', '/increment', '/clear', '/nope']) {
+    await agent
+      .post('/signup')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ username: 'alice', password: 'correct horse battery staple' })
+      .expect(303);
+
+    for (const path of ['/', '/increment', '/clear', '/login', '/signup', '/profile', '/nope']) {
       const { text } = await agent.get(path).set('Accept', 'text/html');
       expect(text).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=/i);
+      expect(text).not.toMatch(/action="(?!\/)/); // forms post to this origin only
     }
   });
 
