@@ -4,11 +4,19 @@ import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/listen';
-import { buildApp, testConfig } from './helper';
+import { buildApp, sessionIdOf, testConfig } from './helper';
 import { load } from './support/load';
-import { Agent, get, type ServerProcess, spawnServer } from './support/process';
+import { Agent, get, spawnServer } from './support/process';
+import { findRedisServer, startRedis } from './support/redis';
+import { serviceAvailable } from './support/service';
+
+const redisAvailable = serviceAvailable(
+  'redis shutdown test',
+  findRedisServer() ? undefined : 'redis-server not found',
+);
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -124,12 +132,9 @@ describe('drain', () => {
 });
 
 describe('the server process', () => {
-  it('on SIGTERM under load answers every request it has read, closes the store and exits 0 within 10 s', async () => {
-    const dir = tempDir();
-    const server: ServerProcess = await spawnServer({
-      SESSION_STORE: 'sqlite',
-      SQLITE_PATH: join(dir, 'app.db'),
-    });
+  /** Runs 16 sessions against a spawned server, sends SIGTERM, and checks what every store must do. */
+  async function sigtermUnderLoad(env: Record<string, string>) {
+    const server = await spawnServer(env);
     const running = load(server.url, 16);
     await running.reached(200);
 
@@ -137,8 +142,7 @@ describe('the server process', () => {
     server.child.kill('SIGTERM');
     const { code } = await server.exited;
     const exitMs = performance.now() - signalAt;
-    running.stop();
-    await running.done;
+    await running.stop();
 
     const before = running.results.filter((r) => r.sentAt < signalAt);
     const answered = running.results.filter((r) => r.status !== undefined);
@@ -153,9 +157,42 @@ describe('the server process', () => {
     expect(server.logs.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['session store closed', 'stopped']),
     );
+    return running;
+  }
+
+  it('on SIGTERM under load answers every request it has read, closes SQLite and exits 0 within 10 s', async () => {
+    const dir = tempDir();
+
+    await sigtermUnderLoad({ SESSION_STORE: 'sqlite', SQLITE_PATH: join(dir, 'app.db') });
+
     const wal = join(dir, 'app.db-wal');
     expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true); // checkpointed on close
   });
+
+  it.skipIf(!redisAvailable)(
+    'on SIGTERM under load with Redis, releases every session lock before it quits',
+    async () => {
+      const redis = await startRedis();
+      cleanups.push(() => redis.close());
+
+      const running = await sigtermUnderLoad({ SESSION_STORE: 'redis', REDIS_URL: redis.url });
+
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      cleanups.push(() => void client.close());
+      const stored = await Promise.all(
+        running.cookies.map(async (cookie) => {
+          const json = await client.get(`sess:${sessionIdOf(cookie ?? '')}`);
+          return (JSON.parse(json ?? '{}') as { count?: number }).count;
+        }),
+      );
+      const acknowledged = running.cookies.map(
+        (_, w) => running.results.filter((r) => r.worker === w && r.status === 200).length,
+      );
+      expect(await client.keys('lock:*')).toEqual([]);
+      expect(stored).toEqual(acknowledged); // every answered increment is in Redis, and nothing more
+    },
+  );
 
   it('keeps every acknowledged increment in SQLite when killed with SIGKILL under load', async () => {
     const dir = tempDir();
