@@ -117,17 +117,18 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
   } finally {
     await child.stop();
   }
-  if (options.profileDir) row.profile = newestProfile(options.profileDir, server);
+  if (options.profileDir) row.profile = newestProfile(options.profileDir);
   if (traffic === 'flood' && server.kind === 'app' && server.store === 'sqlite')
     row.held = rowsIn(sqlitePath(options));
   return row;
 }
 
-/** The profile the server just wrote on exit (only this app's entry exits cleanly on SIGTERM). */
-function newestProfile(dir: string, server: Server): string | undefined {
-  if (server.kind !== 'app' || !existsSync(dir)) return undefined;
+/** The main thread's profile the server just wrote on exit (tsx's loader thread writes a smaller one). */
+function newestProfile(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir).map((f) => join(dir, f));
-  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const recent = files.filter((f) => Date.now() - statSync(f).mtimeMs < 5_000);
+  return recent.sort((a, b) => statSync(b).size - statSync(a).size)[0];
 }
 
 async function heldByLesson(port: number): Promise<number> {

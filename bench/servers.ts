@@ -43,10 +43,12 @@ export function command(
   options: ServerOptions,
 ): { args: string[]; env: Record<string, string>; cwd?: string } {
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-  if (server.kind === 'bare')
-    return { args: [...profile, 'bench/bare-app.js'], env: { NODE_ENV: 'production' } };
-  if (server.kind === 'lesson') {
-    return { args: [...profile, 'bench/lesson-app.js'], env: { NODE_ENV: 'production' } };
+  const exitOnSignal = options.profileDir ? ['--import', './bench/exit-on-signal.js'] : [];
+  if (server.kind !== 'app') {
+    return {
+      args: [...profile, ...exitOnSignal, `bench/${server.kind}-app.js`],
+      env: { NODE_ENV: 'production' },
+    };
   }
   counter++;
   return {
