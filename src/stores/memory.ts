@@ -1,6 +1,6 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
-import { expiresAt, parseSession } from './expiry';
+import { expiresAt, parseSession, SavedExpiries } from './expiry';
 import type { SessionStore } from './types';
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
@@ -24,6 +24,7 @@ export class MemorySessionStore extends Store implements SessionStore {
   private readonly cache: LRUCache<string, Entry>;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
+  private readonly saved = new SavedExpiries();
 
   constructor({ maxSessions, now = Date.now, pruneIntervalMs = 60_000 }: MemoryStoreOptions) {
     super();
@@ -57,13 +58,18 @@ export class MemorySessionStore extends Store implements SessionStore {
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    this.cache.set(sid, { json: JSON.stringify(session), expires: expiresAt(session, this.now()) });
+    const expires = expiresAt(session, this.now());
+    this.cache.set(sid, { json: JSON.stringify(session), expires });
+    this.saved.remember(session, expires);
     cb?.();
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    const entry = this.live(sid);
-    if (entry) entry.expires = expiresAt(session, this.now());
+    const expires = expiresAt(session, this.now());
+    if (!this.saved.unchanged(session, expires)) {
+      const entry = this.live(sid);
+      if (entry) entry.expires = expires;
+    }
     cb?.();
   }
 
