@@ -69,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const secure = e.bool('COOKIE_SECURE', production);
   const passwordMinLength = e.int('PASSWORD_MIN_LENGTH', 15, 8, 128);
+  const headersTimeoutMs = e.int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
 
   return {
     production,
@@ -111,8 +112,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: {
       maxHeaderSize: e.int('MAX_HEADER_SIZE', 16_384, 8192, 1_048_576),
       bodyLimitBytes: e.int('BODY_LIMIT_BYTES', 16_384, 1024, 10_485_760),
-      headersTimeoutMs: e.int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),
-      requestTimeoutMs: e.int('REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      headersTimeoutMs,
+      // Node refuses a request timeout shorter than the headers timeout; say so here, by name
+      requestTimeoutMs: e.int(
+        'REQUEST_TIMEOUT_MS',
+        Math.max(30_000, headersTimeoutMs),
+        headersTimeoutMs,
+        600_000,
+      ),
       keepAliveTimeoutMs: e.int('KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
       shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
     },

@@ -62,6 +62,13 @@ describe('the HTTP server', () => {
     expect(next.count).toBe(1);
   });
 
+  it('cannot be configured with a request timeout shorter than the headers timeout', () => {
+    expect(() => testConfig({ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' })).toThrow(
+      /REQUEST_TIMEOUT_MS must be a whole number from 60000/,
+    );
+    expect(testConfig({ HEADERS_TIMEOUT_MS: '60000' }).limits.requestTimeoutMs).toBe(60_000);
+  });
+
   it('accepts a 4 KB cookie (a fresh count, not an error)', async () => {
     const { url } = await realServer();
 
