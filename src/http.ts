@@ -47,7 +47,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // body-parser and friends mark client errors with status/expose
   const status: number = err instanceof HttpError ? err.status : (err?.status ?? err?.statusCode ?? 500);
   const safe = err instanceof HttpError || (status < 500 && err?.expose === true);
-  if (status >= 500) req.log.error({ err }, 'request failed');
+  // an unavailable or busy dependency is expected under faults: one short line, no stack, per request
+  if (status === 503) req.log.warn({ reason: err?.reason ?? err?.message }, 'service unavailable');
+  else if (status >= 500) req.log.error({ err }, 'request failed');
   else req.log.debug({ err: { message: err?.message, status } }, 'client error');
   if (err instanceof HttpError) res.set(err.headers);
   const code = status >= 400 && status < 600 ? status : 500;

@@ -49,6 +49,7 @@ export function requestLogger(logger: Logger): RequestHandler {
         responseTime: Date.now() - start,
       };
       if (!res.writableFinished) logger.info(line, 'request aborted');
+      else if (res.statusCode === 503) logger.warn(line, 'request refused: unavailable');
       else if (res.statusCode >= 500) logger.error(line, 'request errored');
       else logger.info(line, 'request completed');
     });

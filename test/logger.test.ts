@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { StoreUnavailableError } from '../src/errors';
 import { MemorySessionStore } from '../src/stores/memory';
 import { sessionCookie, sessionIdOf, testConfig } from './helper';
 
@@ -56,5 +57,22 @@ describe('request log', () => {
     const failure = lines.find((l) => l.msg === 'request failed');
     expect(errored).toMatchObject({ level: 50, req: { path: '/clear' }, res: { status: 500 } });
     expect(failure?.reqId).toBe(errored?.reqId);
+  });
+
+  it('logs an unavailable store as one short warning per request, with no stack', async () => {
+    const { logger, lines } = capturingLogger();
+    const store = new MemorySessionStore({ maxSessions: 10 });
+    const app = createApp({ config: testConfig(), store, logger });
+    store.set = (_sid, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
+
+    await request(app).get('/increment').expect(503);
+
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    const warning = lines.find((l) => l.msg === 'service unavailable');
+    expect(warning).toMatchObject({ level: 40, reason: 'redis set timed out' });
+    expect(JSON.stringify(warning)).not.toContain('stack');
+    expect(lines.find((l) => l.msg === 'request refused: unavailable')).toMatchObject({
+      res: { status: 503 },
+    });
   });
 });
