@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +6,11 @@ import { createApp } from '../src/app';
 import type { SessionLock } from '../src/lock';
 import { createSessionLock } from '../src/lock/create';
 import { MemorySessionStore } from '../src/stores/memory';
-import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
 import { silentLogger, testConfig } from './helper';
 import { cookieOf, getJson, listen } from './support/http';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
+import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -93,28 +90,16 @@ describe('GET /increment, 100 at once with one cookie', () => {
   });
 });
 
-const redisAvailable = serviceAvailable(
-  'redis concurrency tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
+const hasRedis = redisAvailable('redis concurrency tests');
 
-describe.skipIf(!redisAvailable)('GET /increment, 100 at once with one cookie, on Redis', () => {
+describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();
     return () => redis.close();
   });
 
-  async function redisStore(): Promise<RedisSessionStore> {
-    const store = new RedisSessionStore({
-      url: redis.url,
-      prefix: 'sess:',
-      timeoutMs: 1000,
-      logger: silentLogger,
-    });
-    if (!store.client.isReady) await once(store.client, 'ready');
-    return store;
-  }
+  const redisStore = () => connectedRedisStore(redis.url);
 
   it('loses updates without the lock (the problem this solves)', async () => {
     const url = await serve(await redisStore(), never);

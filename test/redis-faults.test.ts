@@ -1,18 +1,10 @@
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { createSessionLock } from '../src/lock/create';
-import { RedisSessionStore } from '../src/stores/redis';
 import { silentLogger, testConfig } from './helper';
 import { listen } from './support/http';
 import { load } from './support/load';
-import { findRedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
-
-const available = serviceAvailable(
-  'redis fault tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
+import { connectedRedisStore, redisAvailable, startRedis } from './support/redis';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -24,14 +16,8 @@ async function appUnderLoad() {
   const redis = await startRedis();
   cleanups.push(() => redis.close());
   const config = testConfig({ SESSION_STORE: 'redis', STORE_TIMEOUT_MS: '1000' });
-  const store = new RedisSessionStore({
-    url: redis.url,
-    prefix: 'sess:',
-    timeoutMs: 1000,
-    logger: silentLogger,
-  });
+  const store = await connectedRedisStore(redis.url);
   cleanups.push(() => store.close());
-  if (!store.client.isReady) await once(store.client, 'ready');
   const app = createApp({
     config,
     store,
@@ -45,7 +31,9 @@ async function appUnderLoad() {
   return { redis, running };
 }
 
-describe.skipIf(!available)('GET /increment while Redis dies and comes back', () => {
+const hasRedis = redisAvailable('redis fault tests');
+
+describe.skipIf(!hasRedis)('GET /increment while Redis dies and comes back', () => {
   it('answers only 200 or a fast 503 (no 500, no hang), then 200 again from the same process', async () => {
     const { redis, running } = await appUnderLoad();
 

@@ -1,22 +1,15 @@
-import { once } from 'node:events';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { RedisLock, SessionBusyError } from '../src/lock';
 import { createSessionLock } from '../src/lock/create';
 import type { RedisCommands } from '../src/lock/redis';
-import { RedisSessionStore } from '../src/stores/redis';
+import type { RedisSessionStore } from '../src/stores/redis';
 import { sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
+import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
-const redisAvailable = serviceAvailable(
-  'redis lock tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
-
-describe.skipIf(!redisAvailable)('RedisLock', () => {
+describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
   let redis: RedisServer;
   const stores: RedisSessionStore[] = [];
   beforeAll(async () => {
@@ -28,14 +21,8 @@ describe.skipIf(!redisAvailable)('RedisLock', () => {
   });
 
   async function client(): Promise<RedisSessionStore> {
-    const store = new RedisSessionStore({
-      url: redis.url,
-      prefix: 'sess:',
-      timeoutMs: 1000,
-      logger: silentLogger,
-    });
+    const store = await connectedRedisStore(redis.url);
     stores.push(store);
-    if (!store.client.isReady) await once(store.client, 'ready');
     return store;
   }
 

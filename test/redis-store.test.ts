@@ -1,16 +1,8 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
-import { findRedisServer, nextReady, type RedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
-
-const available = serviceAvailable(
-  'redis store tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
+import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -40,7 +32,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
   return { result, ms: performance.now() - started };
 }
 
-describe.skipIf(!available)('RedisSessionStore', () => {
+describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () => {
   it('lets two apps on two clients share one session', async () => {
     const server = await redis();
     const one = appOn(await connectedStore(server.url));
@@ -99,10 +91,7 @@ describe.skipIf(!available)('RedisSessionStore', () => {
   });
 
   it('builds and starts while Redis is down: liveness 200, sessions and readiness 503', async () => {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as { port: number };
-    probe.close(); // nothing listens there now
+    const port = await freePort(); // nothing listens there now
     const app = appOn(await connectedStore(`redis://127.0.0.1:${port}`, false));
 
     const live = await request(app).get('/healthz');

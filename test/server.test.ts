@@ -10,13 +10,9 @@ import { createHttpServer } from '../src/listen';
 import { buildApp, sessionIdOf, testConfig } from './helper';
 import { load } from './support/load';
 import { Agent, get, spawnServer } from './support/process';
-import { findRedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
+import { redisAvailable, startRedis } from './support/redis';
 
-const redisAvailable = serviceAvailable(
-  'redis shutdown test',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
+const hasRedis = redisAvailable('redis shutdown test');
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -176,7 +172,7 @@ describe('the server process', () => {
     expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true); // checkpointed on close
   });
 
-  it.skipIf(!redisAvailable)(
+  it.skipIf(!hasRedis)(
     'on SIGTERM under load with Redis, releases every session lock before it quits',
     async () => {
       const redis = await startRedis();

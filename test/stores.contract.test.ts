@@ -6,12 +6,10 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/errors';
 import { MemorySessionStore } from '../src/stores/memory';
-import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
-import { buildApp, sessionCookie, sessionIdOf, silentLogger } from './helper';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
-import { serviceAvailable } from './support/service';
+import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 /** One store under test, with its clock and a back door for writing raw (possibly corrupt) records. */
 interface Harness {
@@ -66,8 +64,7 @@ let prefixes = 0;
 async function redisHarness(): Promise<Harness> {
   if (!redis) throw new Error('redis-server not started');
   const prefix = `contract${++prefixes}:`;
-  const store = new RedisSessionStore({ url: redis.url, prefix, timeoutMs: 1000, logger: silentLogger });
-  if (!store.client.isReady) await new Promise((resolve) => store.client.once('ready', resolve));
+  const store = await connectedRedisStore(redis.url, prefix);
   return {
     store,
     now: Date.now,
@@ -80,10 +77,7 @@ async function redisHarness(): Promise<Harness> {
   };
 }
 
-const hasRedis = serviceAvailable(
-  'redis contract tests',
-  findRedisServer() ? undefined : 'redis-server not found',
-);
+const hasRedis = redisAvailable('redis contract tests');
 const harnesses: Array<[string, () => Harness | Promise<Harness>]> = [
   ['memory', memoryHarness],
   ['sqlite', sqliteHarness],

@@ -2,6 +2,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { RedisSessionStore } from '../../src/stores/redis';
+import { silentLogger } from '../helper';
+import { serviceAvailable } from './service';
 
 /** A redis-server the test owns, on a loopback port that stays the same across stop() and start(). */
 export interface RedisServer {
@@ -30,7 +33,13 @@ export function findRedisServer(): string | undefined {
   }
 }
 
-async function freePort(): Promise<number> {
+/** Whether a suite needing Redis runs: see serviceAvailable for the skip and CI rule. */
+export function redisAvailable(suite: string): boolean {
+  return serviceAvailable(suite, findRedisServer() ? undefined : 'redis-server not found');
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
@@ -111,4 +120,11 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
 /** Resolves on the client's next 'ready'. Not events.once: that rejects on the 'error' each failed reconnect emits. */
 export function nextReady(client: { once(event: 'ready', listener: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+/** A session store on the test's Redis, connected; the caller closes it. */
+export async function connectedRedisStore(url: string, prefix = 'sess:'): Promise<RedisSessionStore> {
+  const store = new RedisSessionStore({ url, prefix, timeoutMs: 1000, logger: silentLogger });
+  if (!store.client.isReady) await nextReady(store.client);
+  return store;
 }
