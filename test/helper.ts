@@ -1,3 +1,4 @@
+import { sign } from 'cookie-signature';
 import type { Express } from 'express';
 import type { Response } from 'supertest';
 import { createApp } from '../src/app';
@@ -53,6 +54,11 @@ export function buildApp(options: AppOptions = {}): {
 export function sessionCookie(res: Response, name = 'sid'): string | undefined {
   const header = res.headers['set-cookie'] as unknown as string[] | undefined;
   return header?.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+}
+
+/** The cookie value express-session sets for a session ID: `s:` and cookie-signature's signature. */
+export function signedSessionId(sid: string, secret = TEST_SECRET): string {
+  return `s:${sign(sid, secret)}`;
 }
 
 /** The session ID inside a signed cookie value (`sid=s%3A<id>.<sig>`). */

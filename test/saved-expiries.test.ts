@@ -3,10 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SavedExpiries } from '../src/stores/expiry';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { call } from './support/callback';
 
 const until = (ms: number) => ({ count: 1, cookie: { originalMaxAge: null, expires: new Date(ms) } });
-const call = <T>(fn: (cb: (err?: unknown, value?: T) => void) => void) =>
-  new Promise<T | undefined>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 
 describe('SavedExpiries', () => {
   it('knows a touch of the object just saved, within the slack of its saved expiry, adds nothing', () => {

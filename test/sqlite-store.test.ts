@@ -8,6 +8,7 @@ import { openDatabase } from '../src/db';
 import { StoreUnavailableError } from '../src/errors';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { buildApp, sessionCookie, testConfig } from './helper';
+import { call } from './support/callback';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -24,8 +25,6 @@ const session = (expires: number, count = 1) =>
     cookie: { expires: new Date(expires).toISOString(), originalMaxAge: null },
     count,
   }) as unknown as SessionData;
-const call = <T>(fn: (cb: (err?: unknown, value?: T) => void) => void) =>
-  new Promise<T | undefined>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 const config = testConfig({ SESSION_STORE: 'sqlite' });
 
 describe('SqliteSessionStore', () => {

@@ -9,6 +9,7 @@ import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { call } from './support/callback';
 import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 /** One store under test, with its clock and a back door for writing raw (possibly corrupt) records. */
@@ -91,8 +92,6 @@ afterAll(async () => {
   await redis?.close();
 });
 
-const call = <T>(fn: (cb: (err?: unknown, value?: T) => void) => void) =>
-  new Promise<T | undefined>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 const sessionUntil = (expires: number, count = 1): SessionData =>
   ({
     cookie: { originalMaxAge: null, expires: new Date(expires).toISOString(), httpOnly: true, path: '/' },
