@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPasswordHasher, parseHash } from '../src/auth/password';
-import { createSemaphore } from '../src/auth/semaphore';
+import { BusyError, createSemaphore } from '../src/auth/semaphore';
 
 const PASSWORD = 'correct horse battery staple';
 const cheap = () => createPasswordHasher({ cost: 1024, concurrency: 2 });
@@ -78,6 +78,17 @@ describe('password hashing', () => {
     expect(hashed).toBe(true);
   });
 
+  it('queues at most 16 hashes per running one and refuses the next at once with a 503', async () => {
+    const hasher = createPasswordHasher({ cost: 1024, concurrency: 2 });
+
+    // all started in one tick, so none finishes before the last is refused
+    const results = await Promise.allSettled(Array.from({ length: 35 }, () => hasher.hash(PASSWORD)));
+
+    const refused = results.flatMap((result, i) => (result.status === 'rejected' ? [i] : []));
+    expect(refused).toEqual([34]);
+    expect((results[34] as PromiseRejectedResult).reason).toBeInstanceOf(BusyError);
+  });
+
   it("hashes with OWASP's N = 2^17 (maxmem raised to fit)", async () => {
     const hasher = createPasswordHasher({ cost: 131_072, concurrency: 1 });
 
@@ -113,6 +124,29 @@ describe('createSemaphore', () => {
     expect(await all).toEqual([0, 1, 2, 3, 4]);
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(most).toBe(2);
+  });
+
+  it('refuses at once with 503 and Retry-After past maxWaiting, and queues again once a slot frees', async () => {
+    const run = createSemaphore(1, 1);
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const running = run(() => gate.then(() => 'first'));
+    const waiting = run(async () => 'second');
+
+    const refused = await run(async () => 'third').catch((err: unknown) => err);
+    open();
+    const done = await Promise.all([running, waiting]);
+
+    expect(refused).toBeInstanceOf(BusyError);
+    expect(refused).toMatchObject({
+      status: 503,
+      message: 'Server busy, retry',
+      headers: { 'Retry-After': '1' },
+    });
+    expect(done).toEqual(['first', 'second']);
+    expect(await run(async () => 'later')).toBe('later');
   });
 
   it('frees the slot when a task fails', async () => {

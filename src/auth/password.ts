@@ -19,6 +19,9 @@ export interface ScryptParams {
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
+// hashes allowed to queue per running one: at OWASP's cost (~0.3 s a hash on our 2 cores) the last in
+// line waits about 16 × 0.3 ≈ 5 s; a longer queue would only answer clients that already gave up
+const WAITING_PER_SLOT = 16;
 
 function derive(
   password: string,
@@ -62,7 +65,8 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
 
 /**
  * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
- * verifying with theirs). At most `concurrency` hashes run at once; the rest queue.
+ * verifying with theirs). At most `concurrency` hashes run at once and 16 × `concurrency` more
+ * queue; past that a hash fails at once with BusyError (503), so a flood cannot queue without bound.
  */
 export function createPasswordHasher({
   cost,
@@ -72,7 +76,7 @@ export function createPasswordHasher({
   concurrency: number;
 }): PasswordHasher {
   const params: ScryptParams = { N: cost, r: 8, p: 1 };
-  const limit = createSemaphore(concurrency);
+  const limit = createSemaphore(concurrency, WAITING_PER_SLOT * concurrency);
 
   return {
     dummy: encode(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES)),
