@@ -206,6 +206,7 @@ describe('POST /login', () => {
     const limiter = {
       attempt: () => Promise.reject(new StoreUnavailableError()),
       succeeded: async () => {},
+      signup: async () => ({ allowed: true as const }),
     };
     const { app } = buildApp({ hasher, limiter });
 

@@ -70,6 +70,21 @@ describe('createAttemptLimiter (memory)', () => {
   });
 });
 
+describe('createAttemptLimiter signups (memory)', () => {
+  it('allows the per-IP limit of signups, then refuses; other IPs and logins keep their own counts', async () => {
+    const limiter = createAttemptLimiter(testConfig({ LOGIN_MAX_ATTEMPTS_PER_IP: '2' }));
+
+    const allowed = [(await limiter.signup(IP)).allowed, (await limiter.signup(IP)).allowed];
+    const third = await limiter.signup(IP);
+
+    expect(allowed).toEqual([true, true]);
+    expect(third.allowed).toBe(false);
+    if (!third.allowed) expect(third.retryAfterMs).toBeGreaterThan(890_000);
+    expect((await limiter.signup('198.51.100.1')).allowed).toBe(true);
+    expect((await limiter.attempt('alice', IP)).allowed).toBe(true);
+  });
+});
+
 describe('createAttemptLimiter (broken Redis)', () => {
   it('fails with a 503 within the store timeout when Redis never answers', async () => {
     const silent = { isReady: true, eval: () => new Promise(() => {}) };
@@ -86,6 +101,16 @@ describe('createAttemptLimiter (broken Redis)', () => {
     const limiter = createAttemptLimiter(testConfig(), disconnected);
 
     await expect(limiter.attempt('alice', IP)).rejects.toBeInstanceOf(LimiterUnavailableError);
+  });
+
+  it('fails a signup with a 503 within the store timeout when Redis never answers', async () => {
+    const silent = { isReady: true, eval: () => new Promise(() => {}) };
+    const limiter = createAttemptLimiter(testConfig({ STORE_TIMEOUT_MS: '50' }), silent);
+
+    const error = await limiter.signup(IP).catch((err: unknown) => err);
+
+    expect(error).toBeInstanceOf(LimiterUnavailableError);
+    expect(error).toMatchObject({ status: 503, message: 'Signup temporarily unavailable' });
   });
 });
 

@@ -4,18 +4,20 @@ import { HttpError, withDeadline } from '../errors';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-/** Counts login attempts per (username, client IP) and per client IP. */
+/** Counts login attempts per (username, client IP) and per client IP, and signups per client IP. */
 export interface AttemptLimiter {
   /** reserves one attempt; throttled once a counter is past its limit within the window */
   attempt(username: string, ip: string): Promise<Verdict>;
   /** a success clears the (username, IP) counter and gives the attempt back to the IP */
   succeeded(username: string, ip: string): Promise<void>;
+  /** reserves one signup for the IP: its own counter, with the per-IP login limit and window */
+  signup(ip: string): Promise<Verdict>;
 }
 
 /** The limiter's backing store failed or was slow: a fast 503, never a hang. */
 export class LimiterUnavailableError extends HttpError {
-  constructor(cause: unknown) {
-    super(503, 'Login temporarily unavailable', { 'Retry-After': '1' }, { cause });
+  constructor(cause: unknown, what = 'Login') {
+    super(503, `${what} temporarily unavailable`, { 'Retry-After': '1' }, { cause });
     this.name = 'LimiterUnavailableError';
   }
 }
@@ -42,11 +44,24 @@ export function createAttemptLimiter(config: Config, redis?: unknown): AttemptLi
       : new RateLimiterMemory({ keyPrefix, points, duration });
   const perUser = make('login:user', maxAttempts);
   const perIp = make('login:ip', maxAttemptsPerIp);
+  // its own counter, so signing up never uses up the logins of a shared address (an office, a NAT)
+  const signupsPerIp = make('signup:ip', maxAttemptsPerIp);
   const userKey = (username: string, ip: string) => `${encodeURIComponent(username)}@${ip}`;
-  const guard = <T>(promise: Promise<T>) =>
-    withDeadline(promise, config.store.timeoutMs, 'login limiter').catch((err: unknown) => {
-      throw new LimiterUnavailableError(err);
+  const guard = <T>(promise: Promise<T>, what = 'Login') =>
+    withDeadline(promise, config.store.timeoutMs, `${what.toLowerCase()} limiter`).catch((err: unknown) => {
+      throw new LimiterUnavailableError(err, what);
     });
+  const verdict = (results: PromiseSettledResult<unknown>[], what = 'Login'): Verdict => {
+    const refused = results.map((result) => {
+      if (result.status === 'fulfilled') return undefined;
+      if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
+      throw new LimiterUnavailableError(result.reason, what);
+    });
+    const waits = refused.filter((ms) => ms !== undefined);
+    return waits.length === 0
+      ? { allowed: true }
+      : { allowed: false, retryAfterMs: Math.max(1000, ...waits) };
+  };
 
   return {
     async attempt(username, ip) {
@@ -54,19 +69,16 @@ export function createAttemptLimiter(config: Config, redis?: unknown): AttemptLi
       const results = await guard(
         Promise.allSettled([perUser.consume(userKey(username, ip)), perIp.consume(ip)]),
       );
-      const refused = results.map((result) => {
-        if (result.status === 'fulfilled') return undefined;
-        if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
-        throw new LimiterUnavailableError(result.reason);
-      });
-      const waits = refused.filter((ms) => ms !== undefined);
-      return waits.length === 0
-        ? { allowed: true }
-        : { allowed: false, retryAfterMs: Math.max(1000, ...waits) };
+      return verdict(results);
     },
 
     async succeeded(username, ip) {
       await guard(Promise.all([perUser.delete(userKey(username, ip)), perIp.reward(ip, 1)]));
+    },
+
+    async signup(ip) {
+      const results = await guard(Promise.allSettled([signupsPerIp.consume(ip)]), 'Signup');
+      return verdict(results, 'Signup');
     },
   };
 }

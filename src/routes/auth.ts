@@ -23,6 +23,9 @@ const bodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
   next(err);
 };
 
+const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+const retryAfter = (res: Response, ms: number) => res.set('Retry-After', String(Math.ceil(ms / 1000)));
+
 /** Signup, login, logout and the profile page: forms and pages for browsers, JSON for JSON clients. */
 export function authRoutes(deps: AuthDeps): Router {
   const { config, users, hasher, limiter, clock } = deps;
@@ -65,6 +68,15 @@ export function authRoutes(deps: AuthDeps): Router {
       const input = readCredentials(req.body, config.login, 'signup');
       if (!input.ok) return formError(req, res, 'signup', 400, input);
       const { username, password } = input.value;
+      // counted before the name is looked up: bounds hashes, new rows and probing names by 409
+      const verdict = await limiter.signup(clientIp(req));
+      if (!verdict.allowed) {
+        retryAfter(res, verdict.retryAfterMs);
+        return formError(req, res, 'signup', 429, {
+          username,
+          message: 'Too many signups from this address; try again later',
+        });
+      }
       const taken = () => formError(req, res, 'signup', 409, { username, message: 'Username is taken' });
       if (await users.findByUsername(username)) return taken(); // skip the hash when we already know
       const passwordHash = await hasher.hash(password);
@@ -85,10 +97,10 @@ export function authRoutes(deps: AuthDeps): Router {
       const input = readCredentials(req.body, config.login, 'login');
       if (!input.ok) return formError(req, res, 'login', 400, input);
       const { username, password } = input.value;
-      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const ip = clientIp(req);
       const verdict = await limiter.attempt(username, ip);
       if (!verdict.allowed) {
-        res.set('Retry-After', String(Math.ceil(verdict.retryAfterMs / 1000)));
+        retryAfter(res, verdict.retryAfterMs);
         return formError(req, res, 'login', 429, {
           username,
           message: 'Too many login attempts; try again later',
