@@ -7,14 +7,18 @@ export function expiresAt(session: SessionData, now: number, fallbackMs = 86_400
   return Number.isFinite(at) ? at : now + fallbackMs;
 }
 
-/** Parses a stored session; anything that is not a session object with a cookie reads as absent. */
+/** Whether a stored value is a session: an object with a cookie object. Anything else reads as absent. */
+export function isSession(value: unknown): value is SessionData {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const cookie = (value as { cookie?: unknown }).cookie;
+  return typeof cookie === 'object' && cookie !== null;
+}
+
+/** Parses a stored session; bad JSON or anything that is not a session reads as absent. */
 export function parseSession(json: string): SessionData | undefined {
   try {
     const value: unknown = JSON.parse(json);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    const cookie = (value as { cookie?: unknown }).cookie;
-    if (typeof cookie !== 'object' || cookie === null) return undefined;
-    return value as SessionData;
+    return isSession(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,9 +1,8 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
 import { expiresAt, parseSession, SavedExpiries } from './expiry';
-import type { SessionStore } from './types';
+import type { Callback, SessionStore } from './types';
 
-type Callback<T = void> = (err?: unknown, value?: T) => void;
 interface Entry {
   json: string;
   expires: number;

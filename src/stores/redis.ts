@@ -3,10 +3,9 @@ import { type SessionData, Store } from 'express-session';
 import { createClient } from 'redis';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
-import { parseSession } from './expiry';
-import type { SessionStore } from './types';
+import { isSession, parseSession } from './expiry';
+import type { Callback, SessionStore } from './types';
 
-type Callback<T = void> = (err?: unknown, value?: T) => void;
 export type RedisClient = ReturnType<typeof createClient>;
 
 export interface RedisStoreOptions {
@@ -25,8 +24,6 @@ const tolerantSerializer = {
   parse: (text: string) => parseSession(text) ?? ({} as SessionData),
   stringify: (session: SessionData) => JSON.stringify(session),
 };
-const isSession = (value: unknown): value is SessionData =>
-  typeof (value as SessionData | null)?.cookie === 'object' && (value as SessionData).cookie !== null;
 
 /** A programming error stays a 500; anything from Redis or the connection is an unavailable store. */
 function storeError(err: unknown): unknown {

@@ -3,9 +3,7 @@ import { type Database, migrate, openDatabase } from '../db';
 import { StoreUnavailableError } from '../errors';
 import { expiresAt, parseSession } from './expiry';
 import { MIGRATIONS, prepareStatements, type Statements } from './sqlite-sql';
-import type { SessionStore } from './types';
-
-type Callback<T = void> = (err?: unknown, value?: T) => void;
+import type { Callback, SessionStore } from './types';
 
 export interface SqliteStoreOptions {
   /** database file; ignored when db is given */
