@@ -24,7 +24,8 @@ export function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store').vary('Cookie');
 }
 
-function replyMessage(req: Request, res: Response, status: number, message: string) {
+/** A short message as JSON `{ error }` or a small page with a link home. */
+export function replyMessage(req: Request, res: Response, status: number, message: string) {
   reply(req, res, status, {
     json: { error: message },
     html: () => page(message, html`<p><a href="/">Home</a></p>`),

@@ -1,6 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { reply } from './http';
-import { html, page } from './views';
+import { replyMessage } from './http';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -37,9 +36,6 @@ export function crossOriginProtection({
   return (req, res, next) => {
     const checked = !SAFE_METHODS.has(req.method) || guarded.has(normalise(req.path));
     if (!checked || isSameOrigin(req, trusted)) return next();
-    reply(req, res, 403, {
-      json: { error: 'Cross-origin request refused' },
-      html: () => page('Cross-origin request refused', html`<p><a href="/">Home</a></p>`),
-    });
+    replyMessage(req, res, 403, 'Cross-origin request refused');
   };
 }
