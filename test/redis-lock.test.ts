@@ -77,12 +77,16 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
 
   it('lets only one waiter per process poll Redis for a session', async () => {
     const polling = await client();
+    let sets = 0;
     let inFlight = 0;
     let most = 0;
     const counting: RedisCommands = {
       async sendCommand<T>(args: string[]): Promise<T> {
         const isSet = args[0] === 'SET';
-        if (isSet) most = Math.max(most, ++inFlight);
+        if (isSet) {
+          sets++;
+          most = Math.max(most, ++inFlight);
+        }
         try {
           return await polling.client.sendCommand<T>(args);
         } finally {
@@ -102,7 +106,7 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
     const release = await holder.acquire('busy');
 
     const queued = Array.from({ length: 20 }, () => waiters.acquire('busy').then((r) => r()));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let them poll a while
+    await vi.waitFor(() => expect(sets).toBeGreaterThanOrEqual(5)); // they have polled a while
     release();
     await Promise.all(queued);
 
