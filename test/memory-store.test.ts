@@ -2,9 +2,9 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie } from './helper';
+import { call } from './support/callback';
 
-const lengthOf = (store: MemorySessionStore) =>
-  new Promise<number>((resolve, reject) => store.length((err, n) => (err ? reject(err) : resolve(n ?? -1))));
+const lengthOf = async (store: MemorySessionStore) => (await call<number>((cb) => store.length(cb))) ?? -1;
 
 describe('MemorySessionStore', () => {
   it('never holds more sessions than its cap when cookieless clients flood /increment', async () => {

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
+import { call } from './support/callback';
 import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -116,12 +117,8 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
 
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(
-        Array.from(
-          { length: 1000 },
-          (_, i) =>
-            new Promise<void>((resolve, reject) =>
-              store.set(`flood${batch}-${i}`, session as never, (err) => (err ? reject(err) : resolve())),
-            ),
+        Array.from({ length: 1000 }, (_, i) =>
+          call((cb) => store.set(`flood${batch}-${i}`, session as never, cb)),
         ),
       );
     }
