@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpServer } from '../src/listen';
 import { buildApp, sessionIdOf, testConfig } from './helper';
 import { load } from './support/load';
@@ -138,6 +138,11 @@ describe('the server process', () => {
   /** Runs 16 sessions against a spawned server, sends SIGTERM, and checks what every store must do. */
   async function sigtermUnderLoad(env: Record<string, string>) {
     const server = await spawnServer(env);
+    // a Redis store connects in the background and answers 503 until it has (by design): wait for it
+    if (env.SESSION_STORE === 'redis') {
+      const connected = () => server.logs.some((l) => l.msg === 'redis session store connected');
+      await vi.waitFor(() => expect(connected()).toBe(true), { timeout: 5000 });
+    }
     const running = load(server.url, 16);
     await running.reached(200);
 
