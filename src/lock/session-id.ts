@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { unsign } from 'cookie-signature';
 
 const trimSpace = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, '');
 
@@ -19,16 +19,6 @@ function cookieValue(header: string, name: string): string | undefined {
   return undefined;
 }
 
-/** cookie-signature's unsign: `value.mac` with an HMAC-SHA256 in unpadded base64. */
-function unsign(signed: string, secret: string): string | undefined {
-  const value = signed.slice(0, signed.lastIndexOf('.'));
-  const expected = Buffer.from(
-    `${value}.${createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '')}`,
-  );
-  const given = Buffer.from(signed);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? value : undefined;
-}
-
 /**
  * The session ID a request's cookie carries, if its signature verifies with any secret: the same ID
  * express-session will load. Undefined for no cookie, an unsigned one or a bad signature.
@@ -42,8 +32,8 @@ export function sessionIdFromCookie(
   const raw = cookieValue(header, name);
   if (!raw?.startsWith('s:')) return undefined;
   for (const secret of secrets) {
-    const sid = unsign(raw.slice(2), secret);
-    if (sid !== undefined) return sid;
+    const sid = unsign(raw.slice(2), secret); // the check express-session itself makes
+    if (sid !== false) return sid;
   }
   return undefined;
 }
