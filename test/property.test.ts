@@ -3,9 +3,9 @@ import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../src/listen';
 import { buildApp, testConfig } from './helper';
 import { cookieHeader, method, target, typedBody } from './support/arbitraries';
+import { listen } from './support/http';
 
 // each property runs this many generated cases; each case is followed by a normal request
 const RUNS = 1000;
@@ -25,15 +25,11 @@ afterEach(() => {
 async function serve() {
   const config = testConfig({ LOGIN_MAX_ATTEMPTS: '1000', LOGIN_MAX_ATTEMPTS_PER_IP: '100000' });
   const { app } = buildApp({ config });
-  const { server } = createHttpServer(app, config.limits);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
+  const { port, close } = await listen(app, config.limits);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   cleanups.push(() => {
     agent.destroy();
-    server.closeAllConnections();
-    server.close();
+    void close();
   });
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
     new Promise<Answer>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpServer } from '../src/listen';
 import { buildApp, sessionIdOf, testConfig } from './helper';
+import { listen } from './support/http';
 import { load } from './support/load';
 import { Agent, get, spawnServer } from './support/process';
 import { redisAvailable, startRedis } from './support/redis';
@@ -22,15 +23,9 @@ afterEach(async () => {
 /** The app in the real HTTP server factory, on a free loopback port. */
 async function realServer(env: Record<string, string> = {}) {
   const { app, config } = buildApp({ config: testConfig(env) });
-  const { server } = createHttpServer(app, config.limits);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, config };
+  const { url, close } = await listen(app, config.limits);
+  cleanups.push(close);
+  return { url, config };
 }
 
 function tempDir(): string {

@@ -1,16 +1,24 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Config } from '../../src/config';
+import { createHttpServer } from '../../src/listen';
 
-/** An app listening on a free loopback port, for tests that need many requests in flight at once. */
+/**
+ * An app listening on a free loopback port, for tests that need real connections: in a plain Node
+ * server, or given limits, in the server src/server.ts runs (its timeouts and header limit).
+ */
 export async function listen(
   app: RequestListener,
-): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
-  const server = createServer(app).listen(0, '127.0.0.1');
+  limits?: Config['limits'],
+): Promise<{ url: string; port: number; server: Server; close: () => Promise<void> }> {
+  const server = limits ? createHttpServer(app, limits).server : createServer(app);
+  server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     server,
     close: () =>
       new Promise((resolve) => {
