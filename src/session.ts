@@ -1,7 +1,7 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import type { Config } from './config';
-import { StoreUnavailableError } from './errors';
+import { HttpError, StoreUnavailableError } from './errors';
 import type { SessionStore } from './stores/types';
 
 declare module 'express-session' {
@@ -59,3 +59,22 @@ const promisify =
 export const saveSession = promisify('save');
 export const destroySession = promisify('destroy');
 export const regenerateSession = promisify('regenerate');
+
+/**
+ * Destroys the session in the store and clears its cookie. An unavailable store stays a 503;
+ * any other failure becomes a 500 whose message is `failure`.
+ */
+export async function endSession(
+  req: Request,
+  res: Response,
+  config: Config,
+  failure: string,
+): Promise<void> {
+  try {
+    await destroySession(req);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw err;
+    throw new HttpError(500, failure, {}, { cause: err });
+  }
+  res.clearCookie(config.session.cookieName, cookieOptions(config));
+}

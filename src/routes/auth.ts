@@ -4,9 +4,9 @@ import { type LoginDeps, requireLogin, startLogin } from '../auth/login';
 import type { PasswordHasher } from '../auth/password';
 import type { AttemptLimiter } from '../auth/throttle';
 import { loginPage, profilePage, signupPage } from '../auth/views';
-import { HttpError, StoreUnavailableError } from '../errors';
+import { HttpError } from '../errors';
 import { allow, noStore, prefersHtml, reply } from '../http';
-import { cookieOptions, destroySession, requireSession } from '../session';
+import { endSession, requireSession } from '../session';
 import type { User } from '../users/types';
 
 export interface AuthDeps extends LoginDeps {
@@ -119,14 +119,7 @@ export function authRoutes(deps: AuthDeps): Router {
   router
     .route('/logout')
     .post(async (req, res) => {
-      requireSession(req);
-      try {
-        await destroySession(req);
-      } catch (err) {
-        if (err instanceof StoreUnavailableError) throw err;
-        throw new HttpError(500, 'Error logging out', {}, { cause: err });
-      }
-      res.clearCookie(config.session.cookieName, cookieOptions(config));
+      await endSession(req, res, config, 'Error logging out');
       noStore(res);
       if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/');
       res.vary('Accept').json({ message: 'Logged out' });

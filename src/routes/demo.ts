@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../config';
-import { HttpError, StoreUnavailableError } from '../errors';
 import { allow, noStore, reply } from '../http';
-import { cookieOptions, destroySession, requireSession, saveSession } from '../session';
+import { endSession, requireSession, saveSession } from '../session';
 import { html, page } from '../views';
 
 /** The lesson's demo: a per-session counter and a way to destroy the session. */
@@ -34,14 +33,7 @@ export function demoRoutes(config: Config): Router {
   router
     .route('/clear')
     .get(async (req, res) => {
-      requireSession(req);
-      try {
-        await destroySession(req);
-      } catch (err) {
-        if (err instanceof StoreUnavailableError) throw err;
-        throw new HttpError(500, 'Error clearing session', {}, { cause: err });
-      }
-      res.clearCookie(config.session.cookieName, cookieOptions(config));
+      await endSession(req, res, config, 'Error clearing session');
       noStore(res);
       reply(req, res, 200, {
         json: { message: 'Session cleared' },
