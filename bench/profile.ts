@@ -35,6 +35,7 @@ export function summarise(profile: Profile, top = 25): string {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const byOwner = new Map<string, number>();
+  const charged = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const [id, t] of self) {
@@ -48,6 +49,19 @@ export function summarise(profile: Profile, top = 25): string {
     byOwner.set(who, (byOwner.get(who) ?? 0) + t);
     const fn = `${functionName || '(anonymous)'} ${who}:${lineNumber + 1}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + t);
+    // charged: node internals and native code count for the nearest package or app file that called them
+    let payer = who;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (!frame) break;
+      const pkg = owner(frame.url, frame.functionName);
+      if (pkg.startsWith('(') && frame.functionName !== '(native)' && at === id) break; // GC, program
+      if (!pkg.startsWith('node:') && !pkg.startsWith('(')) {
+        payer = pkg;
+        break;
+      }
+    }
+    charged.set(payer, (charged.get(payer) ?? 0) + t);
     // inclusive: every package and function on the stack counts once per sample
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -70,6 +84,8 @@ export function summarise(profile: Profile, top = 25): string {
     `busy ${(busy / 1e6).toFixed(1)} s of ${(total / 1e6).toFixed(1)} s sampled (percentages are of busy time)`,
     '\nself time by package / file:',
     list(byOwner),
+    '\nself time, node internals and native code charged to the package or file that called them:',
+    list(charged),
     '\nself time by function:',
     list(byFunction),
     '\ninclusive time ([package] or function, once per sample):',
