@@ -10,6 +10,8 @@ export interface Row extends Partial<Measured> {
   peakRss?: number;
   /** bytes: VmRSS after the measured run minus VmRSS just before it */
   rssGrowth?: number;
+  /** bytes: the highest VmRSS sampled during the run (every 100 ms) minus VmRSS just before it */
+  peakGrowth?: number;
   /** sessions the store held after the run, counted (number) or bounded ('≤ cap') */
   held?: number | string;
   vsBare?: number;
@@ -48,7 +50,7 @@ export function table(rows: Row[]): string {
     'peak RSS MiB',
   ];
   const lines = [
-    [...head, 'RSS growth MiB', 'sessions held', '× s1 bare', '× s2 lesson'],
+    [...head, 'RSS growth MiB (at peak)', 'sessions held', '× s1 bare', '× s2 lesson'],
     head.map(() => '---').concat(['---', '---', '---', '---']),
   ];
   for (const r of rows) {
@@ -75,7 +77,7 @@ export function table(rows: Row[]): string {
       fixed(r.errors),
       fixed(r.non2xx),
       mib(r.peakRss),
-      mib(r.rssGrowth),
+      r.rssGrowth === undefined ? '' : `${mib(r.rssGrowth)} (${mib(r.peakGrowth)})`,
       r.held === undefined ? '' : String(r.held),
       fixed(r.vsBare, 2),
       fixed(r.vsLesson, 2),
@@ -112,8 +114,10 @@ export function checks(rows: Row[], cap: number): Check[] {
     ratio('this app (redis)', lesson, 0.8, 'lesson app (s3)'),
     {
       target: `flood, this app (memory): ≤ ${cap} sessions and ≤ 64 MiB RSS growth`,
-      value: flood ? `${flood.held} sessions, ${mib(flood.rssGrowth)} MiB` : 'not measured',
-      met: flood ? (flood.rssGrowth ?? 0) <= 64 * MiB : undefined,
+      value: flood
+        ? `${flood.held} sessions, ${mib(flood.rssGrowth)} MiB after, ${mib(flood.peakGrowth)} MiB at peak`
+        : 'not measured',
+      met: flood ? Math.max(flood.rssGrowth ?? 0, flood.peakGrowth ?? 0) <= 64 * MiB : undefined,
     },
   ];
 }

@@ -105,12 +105,22 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
     const before = memoryOf(child.pid).rss;
     const cpuBefore = cpuOf(child.pid);
     const amount = traffic === 'flood' ? floodAmount : undefined;
-    Object.assign(row, await hammer(child.port, { duration, amount, connections, cookies }));
+    let highest = before;
+    const sampler = setInterval(() => {
+      highest = Math.max(highest, memoryOf(child.pid).rss);
+    }, 100);
+    Object.assign(
+      row,
+      await hammer(child.port, { duration, amount, connections, cookies }).finally(() =>
+        clearInterval(sampler),
+      ),
+    );
     row.cpuPerRequest = (cpuOf(child.pid) - cpuBefore) / (row.requests || 1);
     const after = memoryOf(child.pid);
     row.peakRss = after.peak;
     if (traffic === 'flood') {
       row.rssGrowth = after.rss - before;
+      row.peakGrowth = Math.max(highest, after.rss) - before;
       if (server.kind === 'lesson') row.held = await heldByLesson(child.port);
       if (server.kind === 'app' && server.store === 'memory') row.held = `≤ ${cap} (cap)`;
     }

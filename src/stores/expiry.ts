@@ -23,27 +23,3 @@ export function parseSession(json: string): SessionData | undefined {
     return undefined;
   }
 }
-
-/**
- * The expiry each live session object was last saved with. After a route saves a returning session,
- * express-session still touches it at the end of the request with the expiry it recomputed when the
- * headers went out, a few milliseconds later than the saved one: a second write (an UPDATE in SQLite,
- * a round trip to Redis) that moves the expiry by the time the response took. A store can skip a touch
- * that moves it forward by less than slackMs: the save in the same request already renewed it.
- * Keyed weakly by the request's session object, so an entry lasts only as long as the request.
- */
-export class SavedExpiries {
-  private readonly saved = new WeakMap<object, number>();
-
-  constructor(private readonly slackMs = 1000) {}
-
-  remember(session: object, expires: number): void {
-    this.saved.set(session, expires);
-  }
-
-  /** True when this very session object was saved with nearly this expiry: a touch would add nothing. */
-  unchanged(session: object, expires: number): boolean {
-    const saved = this.saved.get(session);
-    return saved !== undefined && expires >= saved && expires - saved < this.slackMs;
-  }
-}

@@ -1,6 +1,6 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
-import { expiresAt, parseSession, SavedExpiries } from './expiry';
+import { expiresAt, parseSession } from './expiry';
 import type { Callback, SessionStore } from './types';
 
 interface Entry {
@@ -23,7 +23,6 @@ export class MemorySessionStore extends Store implements SessionStore {
   private readonly cache: LRUCache<string, Entry>;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
-  private readonly saved = new SavedExpiries();
 
   constructor({ maxSessions, now = Date.now, pruneIntervalMs = 60_000 }: MemoryStoreOptions) {
     super();
@@ -57,18 +56,13 @@ export class MemorySessionStore extends Store implements SessionStore {
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    const expires = expiresAt(session, this.now());
-    this.cache.set(sid, { json: JSON.stringify(session), expires });
-    this.saved.remember(session, expires);
+    this.cache.set(sid, { json: JSON.stringify(session), expires: expiresAt(session, this.now()) });
     cb?.();
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    const expires = expiresAt(session, this.now());
-    if (!this.saved.unchanged(session, expires)) {
-      const entry = this.live(sid);
-      if (entry) entry.expires = expires;
-    }
+    const entry = this.live(sid);
+    if (entry) entry.expires = expiresAt(session, this.now());
     cb?.();
   }
 
