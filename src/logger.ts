@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -10,22 +10,31 @@ declare module 'http' {
   }
 }
 
-/** The app's logger. Anything that could hold a cookie, session ID or secret is censored. */
-export function createLogger(level = 'info'): Logger {
-  return pino({
+/**
+ * The app's logger. Anything that could hold a cookie, session ID or secret is censored: an error
+ * (it may carry whatever its thrower attached), and a request or response if one is ever logged.
+ * Named keys rather than `*.`: a wildcard walks every key of every line, the request log's included,
+ * which never holds any of them; the six wildcards were ~5 µs per line, two thirds of writing it.
+ */
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: {
       paths: [
-        '*.cookie',
-        '*.headers.cookie',
-        '*.headers["set-cookie"]',
-        '*.password',
-        '*.secret',
-        '*.sessionID',
+        'err.cookie',
+        'err.headers.cookie',
+        'err.headers["set-cookie"]',
+        'err.password',
+        'err.secret',
+        'err.sessionID',
+        'req.headers.cookie',
+        'req.sessionID',
+        'res.headers["set-cookie"]',
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options); // stdout unless a test captures it
 }
 
 /**

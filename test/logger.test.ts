@@ -4,13 +4,14 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
+import { createLogger, type Logger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import { sessionCookie, sessionIdOf, testConfig } from './helper';
 
 type Line = Record<string, unknown> & { msg: string; level: number; reqId: number };
 
-/** A logger that keeps every line it writes, parsed. */
-function capturingLogger() {
+/** A logger that keeps every line it writes, parsed; the app's own (with its redaction) when asked. */
+function capturingLogger(make: (sink: Writable) => Logger = (sink) => pino({ level: 'debug' }, sink)) {
   const lines: Line[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -18,7 +19,7 @@ function capturingLogger() {
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, sink), lines };
+  return { logger: make(sink), lines };
 }
 
 describe('request log', () => {
@@ -74,5 +75,24 @@ describe('request log', () => {
     expect(lines.find((l) => l.msg === 'request refused: unavailable')).toMatchObject({
       res: { status: 503 },
     });
+  });
+
+  it('censors cookies, passwords and session IDs an error or a request carries', () => {
+    const { logger, lines } = capturingLogger((sink) => createLogger('info', sink));
+    const err = Object.assign(new Error('upstream refused'), {
+      headers: { cookie: 'sid=secret-1', 'set-cookie': ['sid=secret-2'] },
+      password: 'secret-3',
+      sessionID: 'secret-4',
+    });
+
+    logger.error(
+      { err, req: { headers: { cookie: 'sid=secret-5' }, sessionID: 'secret-6' } },
+      'request failed',
+    );
+
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/secret-\d/);
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('upstream refused');
   });
 });
