@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLock, SessionBusyError } from '../src/lock';
-import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
 
@@ -149,6 +149,19 @@ describe('GET /increment under the session lock', () => {
 
     expect((await second).body.count).toBe(3); // it read what the first request saved, not a stale 1
     await close();
+  });
+
+  it("gives a forged cookie naming session A's ID a new session, leaving A's count alone", async () => {
+    const { app } = buildApp();
+    const cookieA = sessionCookie(await request(app).get('/increment')) ?? '';
+    const forged = `sid=${encodeURIComponent(signedSessionId(sessionIdOf(cookieA), 'not-the-secret'))}`;
+
+    const attack = await request(app).get('/increment').set('Cookie', forged);
+    const a = await request(app).get('/increment').set('Cookie', cookieA);
+
+    expect(attack.body.count).toBe(1);
+    expect(sessionIdOf(sessionCookie(attack) ?? '')).not.toBe(sessionIdOf(cookieA));
+    expect(a.body.count).toBe(2);
   });
 
   it('answers 503 "Session busy" with Retry-After when the session stays busy past LOCK_WAIT_MS', async () => {

@@ -1,18 +1,18 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { sessionIdFromCookie } from './session-id';
+import { claimedSessionId } from './session-id';
 import type { Release, SessionLock } from './types';
 
 /**
  * Runs the requests of one session one after another. Mounted just before express-session, it takes
  * the session's lock before the session is loaded and gives it back once express-session is done
- * with the store. A request without a valid signed cookie gets a new session, which nothing else
+ * with the store. A request without a signed session cookie gets a new session, which nothing else
  * can share: no lock.
  */
 export function serializeSessions(config: Config, lock: SessionLock): RequestHandler {
-  const { cookieName, secrets } = config.session;
+  const { cookieName } = config.session;
   return (req, res, next) => {
-    const sid = sessionIdFromCookie(req.headers.cookie, cookieName, secrets);
+    const sid = claimedSessionId(req.headers.cookie, cookieName);
     if (sid === undefined) return next();
     let release: Release | undefined;
     let done = false;
