@@ -143,6 +143,17 @@ describe.each(harnesses)('%s session store', (_name, makeHarness) => {
     expect(await call((cb) => h.store.get('a', cb))).toMatchObject({ count: 1 });
   });
 
+  it('skips the touch express-session sends right after the same request saved the session', async () => {
+    const saved = sessionUntil(h.now() + 1000);
+    await call((cb) => h.store.set('a', saved, cb));
+    saved.cookie.expires = new Date(h.now() + 60_000); // what express-session's touch does to the object
+
+    await call((cb) => h.store.touch?.('a', saved, cb)); // the same object: skipped
+    await h.elapse(1200);
+
+    expect(await call((cb) => h.store.get('a', cb))).toBeFalsy(); // still the expiry the save wrote
+  });
+
   it('never returns an expired session from get, all or length', async () => {
     await call((cb) => h.store.set('short', sessionUntil(h.now() + 1000), cb));
     await call((cb) => h.store.set('past', sessionUntil(h.now() - 1000), cb));

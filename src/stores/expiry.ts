@@ -23,3 +23,23 @@ export function parseSession(json: string): SessionData | undefined {
     return undefined;
   }
 }
+
+const WRITTEN = Symbol('written by this request');
+type Marked = SessionData & { [WRITTEN]?: true };
+
+/**
+ * Marks the session object a store has just written. express-session makes a new object per request,
+ * so the mark lasts one request, and JSON never sees a symbol key, so it is never stored.
+ */
+export function markWritten(session: SessionData): void {
+  (session as Marked)[WRITTEN] = true;
+}
+
+/**
+ * Whether this very object was written moments ago in its own request. The app saves before it
+ * answers, and express-session then touches the unchanged session on `res.end`; that touch would
+ * only move the expiry on by the milliseconds in between, so stores skip it (one write less).
+ */
+export function justWritten(session: SessionData): boolean {
+  return (session as Marked)[WRITTEN] === true;
+}

@@ -1,6 +1,6 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
-import { expiresAt, parseSession } from './expiry';
+import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import type { Callback, SessionStore } from './types';
 
 interface Entry {
@@ -57,10 +57,12 @@ export class MemorySessionStore extends Store implements SessionStore {
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
     this.cache.set(sid, { json: JSON.stringify(session), expires: expiresAt(session, this.now()) });
+    markWritten(session);
     cb?.();
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
+    if (justWritten(session)) return cb?.();
     const entry = this.live(sid);
     if (entry) entry.expires = expiresAt(session, this.now());
     cb?.();

@@ -3,7 +3,7 @@ import { type SessionData, Store } from 'express-session';
 import { createClient } from 'redis';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
-import { isSession, parseSession } from './expiry';
+import { isSession, justWritten, markWritten, parseSession } from './expiry';
 import type { Callback, SessionStore } from './types';
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -81,10 +81,14 @@ export class RedisSessionStore extends Store implements SessionStore {
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    this.call(cb, 'set', async () => void (await this.inner.set(sid, session)));
+    this.call(cb, 'set', async () => {
+      await this.inner.set(sid, session);
+      markWritten(session);
+    });
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
+    if (justWritten(session)) return cb?.();
     this.call(cb, 'touch', async () => void (await this.inner.touch(sid, session)));
   }
 

@@ -1,7 +1,7 @@
 import { type SessionData, Store } from 'express-session';
 import { type Database, migrate, openDatabase } from '../db';
 import { StoreUnavailableError } from '../errors';
-import { expiresAt, parseSession } from './expiry';
+import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { MIGRATIONS, prepareStatements, type Statements } from './sqlite-sql';
 import type { Callback, SessionStore } from './types';
 
@@ -36,7 +36,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
   private readonly timer: NodeJS.Timeout;
   private count: number; // rows, kept in memory so the cap costs no COUNT(*) per insert
   private readonly sql: Statements;
-  private readonly saveTx;
+  private readonly insertTx;
 
   constructor({ path, db, maxSessions, now = Date.now, pruneIntervalMs = 60_000 }: SqliteStoreOptions) {
     super();
@@ -47,7 +47,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
     this.now = now;
     migrate(this.db, 'sessions', MIGRATIONS);
     this.sql = prepareStatements(this.db);
-    this.saveTx = this.db.transaction(this.save);
+    this.insertTx = this.db.transaction(this.insert);
     this.count = this.sql.rows.get()?.n ?? 0;
     this.timer = setInterval(() => {
       try {
@@ -67,8 +67,8 @@ export class SqliteSessionStore extends Store implements SessionStore {
     cb?.(undefined, value);
   }
 
-  // one transaction: update in place, or make room and insert a new sid
-  private readonly save = (sid: string, data: string, expires: number) => {
+  // one transaction: update in place (another process may have inserted it meanwhile), or make room and insert
+  private readonly insert = (sid: string, data: string, expires: number) => {
     if (this.sql.update.run(data, expires, sid).changes > 0) return;
     if (this.count >= this.maxSessions) {
       this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
@@ -94,11 +94,15 @@ export class SqliteSessionStore extends Store implements SessionStore {
   override set(sid: string, session: SessionData, cb?: Callback): void {
     this.run(cb, () => {
       const expires = expiresAt(session, this.now());
-      this.saveTx(sid, JSON.stringify(session), expires);
+      const data = JSON.stringify(session);
+      // most saves update a row that exists: one statement; a new session also needs the cap, in a transaction
+      if (this.sql.update.run(data, expires, sid).changes === 0) this.insertTx(sid, data, expires);
+      markWritten(session);
     });
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
+    if (justWritten(session)) return cb?.();
     this.run(cb, () => {
       const now = this.now();
       this.sql.touch.run(expiresAt(session, now), sid, now);
