@@ -62,8 +62,7 @@ export class MemorySessionStore extends Store implements SessionStore {
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if (justWritten(session)) return cb?.();
-    const entry = this.live(sid);
+    const entry = justWritten(session) ? undefined : this.live(sid);
     if (entry) entry.expires = expiresAt(session, this.now());
     cb?.();
   }

@@ -88,7 +88,10 @@ export class RedisSessionStore extends Store implements SessionStore {
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if (justWritten(session)) return cb?.();
+    if (justWritten(session)) {
+      cb?.();
+      return;
+    }
     this.call(cb, 'touch', async () => void (await this.inner.touch(sid, session)));
   }
 

@@ -102,7 +102,10 @@ export class SqliteSessionStore extends Store implements SessionStore {
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if (justWritten(session)) return cb?.();
+    if (justWritten(session)) {
+      cb?.();
+      return;
+    }
     this.run(cb, () => {
       const now = this.now();
       this.sql.touch.run(expiresAt(session, now), sid, now);
