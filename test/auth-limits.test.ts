@@ -12,6 +12,8 @@ const signup = (client: Client, username: string) =>
   client.post('/signup').send({ username, password: PASSWORD });
 const login = (client: Client, username: string) =>
   client.post('/login').send({ username, password: PASSWORD });
+const wrongLogin = (client: Client, username: string) =>
+  client.post('/login').send({ username, password: 'wrong password here' });
 
 /** The real (cheap) hasher, counting its hashes. */
 function countingHasher(): PasswordHasher & { hashes: number } {
@@ -70,6 +72,34 @@ describe('POST /signup throttle', () => {
   });
 });
 
+/**
+ * The real hasher, one hash at a time and none waiting, each held until open(): while one is held
+ * every other hash is refused at once with BusyError, as in a flood. `held` settles once one is in.
+ */
+function oneAtATimeHasher() {
+  const real = createPasswordHasher({ cost: 1024, concurrency: 1 });
+  const limit = createSemaphore(1, 0);
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let holding = () => {};
+  const held = new Promise<void>((resolve) => {
+    holding = resolve;
+  });
+  const hold = <T>(task: () => Promise<T>) =>
+    limit(() => {
+      holding();
+      return gate.then(task);
+    });
+  const hasher: PasswordHasher = {
+    dummy: real.dummy,
+    hash: (password) => hold(() => real.hash(password)),
+    verify: (stored, password) => hold(() => real.verify(stored, password)),
+  };
+  return { hasher, open, held, hash: real.hash };
+}
+
 describe('a full password hash queue', () => {
   it('answers 503 "Server busy, retry" with Retry-After at once, then serves again once it drains', async () => {
     // one hash at a time and one waiting, each held until the gate opens
@@ -106,5 +136,59 @@ describe('a full password hash queue', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect(answered).toEqual([401, 401]);
     expect(after.status).toBe(401);
+  });
+
+  it('does not count a login refused as busy: a correct login after the flood is not throttled', async () => {
+    const { hasher, open, held, hash } = oneAtATimeHasher();
+    const { app, users } = buildApp({ hasher });
+    await users.create({ username: 'alice', passwordHash: await hash(PASSWORD), createdAt: 0 });
+    const holder = login(request(app), 'ann').then((res) => res.status); // then() sends it
+    await held;
+    const statuses: number[] = [];
+
+    for (let i = 0; i < 6; i++) statuses.push((await login(request(app), 'alice')).status); // past the 5 allowed
+    open();
+    const holderStatus = await holder;
+    const after = await login(request(app), 'alice');
+
+    expect(statuses).toEqual([503, 503, 503, 503, 503, 503]);
+    expect(holderStatus).toBe(401);
+    expect(after.status).toBe(200);
+  });
+
+  it('still counts every password it did check, busy refusals in between', async () => {
+    const { hasher, open, held, hash } = oneAtATimeHasher();
+    const { app, users } = buildApp({ hasher });
+    await users.create({ username: 'alice', passwordHash: await hash(PASSWORD), createdAt: 0 });
+    const holder = login(request(app), 'ann').then((res) => res.status); // then() sends it
+    await held;
+    const busy: number[] = [];
+    for (let i = 0; i < 3; i++) busy.push((await wrongLogin(request(app), 'alice')).status);
+    open();
+    await holder;
+    const checked: number[] = [];
+
+    for (let i = 0; i < 5; i++) checked.push((await wrongLogin(request(app), 'alice')).status);
+    const sixth = await login(request(app), 'alice');
+
+    expect(busy).toEqual([503, 503, 503]);
+    expect(checked).toEqual([401, 401, 401, 401, 401]);
+    expect(sixth.status).toBe(429);
+  });
+
+  it('does not count a signup refused as busy against the per-IP signup limit', async () => {
+    const { hasher, open, held } = oneAtATimeHasher();
+    const { app } = buildApp({ config: testConfig({ LOGIN_MAX_ATTEMPTS_PER_IP: '2' }), hasher });
+    const holder = signup(request(app), 'ann').then((res) => res.status); // then() sends it
+    await held;
+    const busy = [(await signup(request(app), 'ben')).status, (await signup(request(app), 'ben')).status];
+    open();
+    const first = await holder;
+
+    const second = await signup(request(app), 'ben');
+
+    expect(busy).toEqual([503, 503]);
+    expect(first).toBe(201);
+    expect(second.status).toBe(201);
   });
 });

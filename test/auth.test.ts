@@ -206,7 +206,9 @@ describe('POST /login', () => {
     const limiter = {
       attempt: () => Promise.reject(new StoreUnavailableError()),
       succeeded: async () => {},
+      refund: async () => {},
       signup: async () => ({ allowed: true as const }),
+      refundSignup: async () => {},
     };
     const { app } = buildApp({ hasher, limiter });
 

@@ -68,6 +68,16 @@ describe('createAttemptLimiter (memory)', () => {
     expect(past).toBe(false);
     expect((await limiter.attempt('a5', '198.51.100.1')).allowed).toBe(true);
   });
+
+  it('gives a refunded attempt back to the pair and to the IP, one each', async () => {
+    const limiter = createAttemptLimiter(testConfig({ LOGIN_MAX_ATTEMPTS_PER_IP: '5' }));
+    await attempts(limiter, 5);
+
+    await limiter.refund('alice', IP);
+
+    expect((await limiter.attempt('alice', IP)).allowed).toBe(true);
+    expect((await limiter.attempt('bob', IP)).allowed).toBe(false); // the IP is full again
+  });
 });
 
 describe('createAttemptLimiter signups (memory)', () => {
@@ -82,6 +92,17 @@ describe('createAttemptLimiter signups (memory)', () => {
     if (!third.allowed) expect(third.retryAfterMs).toBeGreaterThan(890_000);
     expect((await limiter.signup('198.51.100.1')).allowed).toBe(true);
     expect((await limiter.attempt('alice', IP)).allowed).toBe(true);
+  });
+
+  it('gives a refunded signup back', async () => {
+    const limiter = createAttemptLimiter(testConfig({ LOGIN_MAX_ATTEMPTS_PER_IP: '2' }));
+    await limiter.signup(IP);
+    await limiter.signup(IP);
+
+    await limiter.refundSignup(IP);
+
+    expect((await limiter.signup(IP)).allowed).toBe(true);
+    expect((await limiter.signup(IP)).allowed).toBe(false);
   });
 });
 
@@ -140,6 +161,26 @@ describe.skipIf(!serviceAvailable('login throttle on Redis', redisMissing))(
         expect(afterReset).toEqual([true]);
       } finally {
         await Promise.all(clients.map((c) => c.quit()));
+      }
+    });
+
+    it('gives refunded attempts and signups back', async () => {
+      const client = createClient({ url: server.url });
+      await client.connect();
+      try {
+        const logins = createAttemptLimiter(testConfig(), client);
+        const signups = createAttemptLimiter(testConfig({ LOGIN_MAX_ATTEMPTS_PER_IP: '1' }), client);
+        await attempts(logins, 5, 'dave');
+        await signups.signup('198.51.100.9');
+
+        await logins.refund('dave', IP);
+        await signups.refundSignup('198.51.100.9');
+
+        expect(await attempts(logins, 2, 'dave')).toEqual([true, false]);
+        expect((await signups.signup('198.51.100.9')).allowed).toBe(true);
+        expect((await signups.signup('198.51.100.9')).allowed).toBe(false);
+      } finally {
+        await client.quit();
       }
     });
   },

@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { HttpError, withDeadline } from '../errors';
+import { BusyError } from './semaphore';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -10,8 +11,12 @@ export interface AttemptLimiter {
   attempt(username: string, ip: string): Promise<Verdict>;
   /** a success clears the (username, IP) counter and gives the attempt back to the IP */
   succeeded(username: string, ip: string): Promise<void>;
+  /** gives a reserved attempt back to both counters: the server was too busy to check the password */
+  refund(username: string, ip: string): Promise<void>;
   /** reserves one signup for the IP: its own counter, with the per-IP login limit and window */
   signup(ip: string): Promise<Verdict>;
+  /** gives a reserved signup back: the server was too busy to hash the password */
+  refundSignup(ip: string): Promise<void>;
 }
 
 /** The limiter's backing store failed or was slow: a fast 503, never a hang. */
@@ -76,9 +81,31 @@ export function createAttemptLimiter(config: Config, redis?: unknown): AttemptLi
       await guard(Promise.all([perUser.delete(userKey(username, ip)), perIp.reward(ip, 1)]));
     },
 
+    async refund(username, ip) {
+      await guard(Promise.all([perUser.reward(userKey(username, ip), 1), perIp.reward(ip, 1)]));
+    },
+
     async signup(ip) {
       const results = await guard(Promise.allSettled([signupsPerIp.consume(ip)]), 'Signup');
       return verdict(results, 'Signup');
     },
+
+    async refundSignup(ip) {
+      await guard(signupsPerIp.reward(ip, 1), 'Signup');
+    },
   };
+}
+
+/**
+ * Runs a password hash; when it is refused with BusyError (503) the password was never checked, so
+ * the attempt reserved for it is given back first: a flood must not use up a real user's attempts.
+ */
+export async function refundIfBusy<T>(hashing: () => Promise<T>, refund: () => Promise<void>): Promise<T> {
+  try {
+    return await hashing();
+  } catch (err) {
+    // best effort: if the counter store fails too, the answer is the same 503 and the attempt stays counted
+    if (err instanceof BusyError) await refund().catch(() => {});
+    throw err;
+  }
 }

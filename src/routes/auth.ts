@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type Response, Router 
 import { type Parsed, readCredentials } from '../auth/fields';
 import { type LoginDeps, requireLogin, startLogin } from '../auth/login';
 import type { PasswordHasher } from '../auth/password';
-import type { AttemptLimiter } from '../auth/throttle';
+import { type AttemptLimiter, refundIfBusy } from '../auth/throttle';
 import { loginPage, profilePage, signupPage } from '../auth/views';
 import { HttpError } from '../errors';
 import { allow, noStore, prefersHtml, reply } from '../http';
@@ -69,7 +69,8 @@ export function authRoutes(deps: AuthDeps): Router {
       if (!input.ok) return formError(req, res, 'signup', 400, input);
       const { username, password } = input.value;
       // counted before the name is looked up: bounds hashes, new rows and probing names by 409
-      const verdict = await limiter.signup(clientIp(req));
+      const ip = clientIp(req);
+      const verdict = await limiter.signup(ip);
       if (!verdict.allowed) {
         retryAfter(res, verdict.retryAfterMs);
         return formError(req, res, 'signup', 429, {
@@ -79,7 +80,10 @@ export function authRoutes(deps: AuthDeps): Router {
       }
       const taken = () => formError(req, res, 'signup', 409, { username, message: 'Username is taken' });
       if (await users.findByUsername(username)) return taken(); // skip the hash when we already know
-      const passwordHash = await hasher.hash(password);
+      const passwordHash = await refundIfBusy(
+        () => hasher.hash(password),
+        () => limiter.refundSignup(ip),
+      );
       const user = await users.create({ username, passwordHash, createdAt: clock() });
       if (!user) return taken(); // lost a race for the name
       await startLogin(req, user, clock());
@@ -108,7 +112,10 @@ export function authRoutes(deps: AuthDeps): Router {
       }
       const user = await users.findByUsername(username);
       // exactly one hash either way, so an unknown name costs what a wrong password does
-      const matches = await hasher.verify(user?.passwordHash ?? hasher.dummy, password);
+      const matches = await refundIfBusy(
+        () => hasher.verify(user?.passwordHash ?? hasher.dummy, password),
+        () => limiter.refund(username, ip),
+      );
       if (!user || !matches) return formError(req, res, 'login', 401, { username, message: INVALID_LOGIN });
       await limiter.succeeded(username, ip);
       await startLogin(req, user, clock());
