@@ -121,3 +121,20 @@ export function checks(rows: Row[], cap: number): Check[] {
     },
   ];
 }
+
+/**
+ * The ceiling for any app on express-session: the floor server's own ratios in scenario 3. An app
+ * that does anything beyond it (a real store, headers, a lock, a log) can only come in below these.
+ */
+export function ceiling(rows: Row[]): string | undefined {
+  const s3 = (server: string) => rows.find((r) => r.scenario === 3 && r.server === server && r.rps)?.rps;
+  const floor = s3('express-session floor');
+  const bare = rows.find((r) => r.scenario === 1)?.rps;
+  const lesson = s3('lesson app');
+  if (!floor) return undefined;
+  const parts = [
+    bare && `${(floor / bare).toFixed(2)}× bare Express`,
+    lesson && `${(floor / lesson).toFixed(2)}× lesson app`,
+  ];
+  return `ceiling for any app on express-session (its floor, s3): ${parts.filter(Boolean).join(', ') || 'no baseline measured'}`;
+}

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import type { StoreKind } from '../src/config';
 
 /** What runs in the child: bare Express, the lesson's app, or this app's real server entry on a store. */
-export type Server = { kind: 'bare' } | { kind: 'lesson' } | { kind: 'app'; store: StoreKind };
+export type Server =
+  | { kind: 'bare' }
+  | { kind: 'floor' }
+  | { kind: 'lesson' }
+  | { kind: 'app'; store: StoreKind };
 
 export interface ServerOptions {
   /** this app's LOG_LEVEL; info is the production default (request log on, written to /dev/null) */
@@ -24,7 +28,9 @@ export function label(server: Server): string {
     ? `this app (${server.store})`
     : server.kind === 'bare'
       ? 'bare Express'
-      : 'lesson app';
+      : server.kind === 'floor'
+        ? 'express-session floor'
+        : 'lesson app';
 }
 
 /** Why a server cannot run yet, or undefined when it can. */
