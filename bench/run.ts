@@ -208,6 +208,15 @@ async function main(): Promise<void> {
     `${JSON.stringify({ startedAt, machine, settings, rows, targets, ceiling: bound }, null, 2)}\n`,
   );
   console.log(`\nload ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; results in ${file}`);
+  // under CI (the smoke test) no thresholds on speed, but every server must start and answer with 2xx
+  const broken = rows.filter((r) => r.skipped || r.errors || r.non2xx);
+  if (process.env.CI === 'true' && broken.length > 0) {
+    const why = (r: Row) => r.skipped ?? `${r.errors} errors, ${r.non2xx} non-2xx`;
+    console.error(
+      `bench smoke failed: ${broken.map((r) => `s${r.scenario} ${r.server}: ${why(r)}`).join('; ')}`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err) => {
