@@ -58,7 +58,16 @@ const promisify =
 /** Saves before the reply, so a 200 means the store has it. */
 export const saveSession = promisify('save');
 export const destroySession = promisify('destroy');
-export const regenerateSession = promisify('regenerate');
+
+/**
+ * Moves the request to a new session ID (a login), destroying the old session. The old ID goes in
+ * res.locals.replacedSessionId, where the session lock looks for it to turn away the old cookie's stragglers.
+ */
+export async function regenerateSession(req: Request): Promise<void> {
+  const replaced = req.sessionID;
+  await promisify('regenerate')(req);
+  if (req.res) req.res.locals.replacedSessionId = replaced;
+}
 
 /**
  * Destroys the session in the store and clears its cookie. An unavailable store stays a 503;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createPasswordHasher, type PasswordHasher } from '../src/auth/password';
 import { openDatabase } from '../src/db';
 import { StoreUnavailableError } from '../src/errors';
@@ -100,7 +100,11 @@ describe('POST /signup', () => {
 });
 
 describe('POST /login', () => {
-  it('moves the visitor to a new session ID, keeps the count, and the old cookie is anonymous', async () => {
+  it('moves the visitor to a new session ID, keeps the count, and the old cookie gets nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const { app, store } = buildApp();
     await signup(request(app)).expect(201);
     const agent = request.agent(app);
@@ -113,6 +117,9 @@ describe('POST /login', () => {
     expect(res.body).toEqual({ user: { username: 'alice' } });
     expect(sessionIdOf(after)).not.toBe(sessionIdOf(before));
     expect(await new Promise((resolve) => store.get(sessionIdOf(before), (_e, s) => resolve(s)))).toBeNull();
+    // moments after the login the old cookie is turned away (409), later it is simply anonymous (401)
+    expect((await request(app).get('/profile').set('Cookie', before)).status).toBe(409);
+    vi.setSystemTime(Date.now() + 10_000);
     expect((await request(app).get('/profile').set('Cookie', before)).status).toBe(401);
     expect((await agent.get('/increment')).body.count).toBe(3);
     expect((await agent.get('/profile')).status).toBe(200);

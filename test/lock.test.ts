@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLock, SessionBusyError } from '../src/lock';
+import { ReplacedSessions } from '../src/lock/replaced';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
@@ -84,6 +85,29 @@ describe('MemoryLock', () => {
   });
 });
 
+describe('ReplacedSessions', () => {
+  it('remembers a replaced ID for ttlMs, then forgets it', () => {
+    let now = 0;
+    const replaced = new ReplacedSessions(1000, 10, () => now);
+    replaced.add('a');
+
+    const during = replaced.has('a');
+    now = 1000;
+
+    expect(during).toBe(true);
+    expect(replaced.has('a')).toBe(false);
+    expect(replaced.has('never-added')).toBe(false);
+  });
+
+  it('forgets the oldest first once it holds max IDs', () => {
+    const replaced = new ReplacedSessions(1000, 2);
+
+    for (const sid of ['a', 'b', 'c']) replaced.add(sid);
+
+    expect([replaced.has('a'), replaced.has('b'), replaced.has('c')]).toEqual([false, true, true]);
+  });
+});
+
 describe('GET /increment under the session lock', () => {
   it('does not hold up session B while session A waits on a slow store', async () => {
     const store = new GatedStore({ maxSessions: 100 });
@@ -162,6 +186,36 @@ describe('GET /increment under the session lock', () => {
     expect(attack.body.count).toBe(1);
     expect(sessionIdOf(sessionCookie(attack) ?? '')).not.toBe(sessionIdOf(cookieA));
     expect(a.body.count).toBe(2);
+  });
+
+  it('turns away with 409 a request that waited behind a login with the old cookie, keeping the login', async () => {
+    const store = new GatedStore({ maxSessions: 100 });
+    const { app } = buildApp({ store });
+    const before = sessionCookie(await request(app).get('/increment')) ?? '';
+    store.gatedSid = sessionIdOf(before);
+    const signup = request(app)
+      .post('/signup')
+      .set('Cookie', before)
+      .send({ username: 'alice', password: 'correct horse battery staple' })
+      .then((res) => res);
+    await vi.waitFor(() => expect(store.reads).toContain(store.gatedSid)); // signup holds the lock
+
+    const straggler = request(app)
+      .get('/increment')
+      .set('Cookie', before)
+      .then((res) => res);
+    await new Promise((resolve) => setImmediate(resolve)); // queued behind the signup
+    store.open();
+    const loggedIn = sessionCookie(await signup) ?? '';
+    const late = await straggler;
+    const retried = await request(app).get('/increment').set('Cookie', loggedIn);
+    const home = await request(app).get('/').set('Cookie', loggedIn);
+
+    expect(late.status).toBe(409);
+    expect(late.body).toEqual({ error: 'Session changed by a login, retry' });
+    expect(sessionCookie(late)).toBeUndefined(); // no new anonymous session to replace the login cookie
+    expect(retried.body.count).toBe(2); // the count came along with the login
+    expect(home.body.user).toEqual({ username: 'alice' });
   });
 
   it('answers 503 "Session busy" with Retry-After when the session stays busy past LOCK_WAIT_MS', async () => {

@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import { HttpError } from '../errors';
+import { ReplacedSessions } from './replaced';
 import { claimedSessionId } from './session-id';
 import type { Release, SessionLock } from './types';
 
@@ -11,6 +13,7 @@ import type { Release, SessionLock } from './types';
  */
 export function serializeSessions(config: Config, lock: SessionLock): RequestHandler {
   const { cookieName } = config.session;
+  const replaced = new ReplacedSessions();
   return (req, res, next) => {
     const sid = claimedSessionId(req.headers.cookie, cookieName);
     if (sid === undefined) return next();
@@ -24,6 +27,7 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     // destroy has finished, so this is the moment the store holds this request's writes
     const end = res.end;
     res.end = ((...args: Parameters<typeof end>) => {
+      if (res.locals.replacedSessionId === sid) replaced.add(sid); // a login moved this session to a new ID
       finish();
       return end.apply(res, args);
     }) as typeof end;
@@ -35,6 +39,11 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     lock.acquire(sid).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
+      if (replaced.has(sid)) {
+        // sent with the cookie from before a login: a new anonymous session would log the browser out
+        finish();
+        return next(new HttpError(409, 'Session changed by a login, retry'));
+      }
       next();
     }, next);
   };
