@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './http';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
+import { assetRoutes } from './routes/assets';
 import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
 import { healthRoutes } from './routes/health';
@@ -57,6 +58,7 @@ export function createApp({
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
   app.use(healthRoutes(store)); // before sessions: probes never create or load one
+  app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { allow } from '../http';
+
+// one small stylesheet: the CSP allows style-src 'self', so it comes from here, never inline
+const STYLESHEET = `:root {
+  color-scheme: light dark;
+  --fg: #1c1d21; --bg: #fbfbfa; --muted: #5d6168; --link: #0b57d0;
+  --line: #c5c8cd; --soft: #eff1f3; --error: #b3261e;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --fg: #e4e5e8; --bg: #17181b; --muted: #a2a6ad; --link: #8ab4f8;
+    --line: #474b52; --soft: #25272b; --error: #f2b8b5;
+  }
+}
+*, ::before, ::after { box-sizing: border-box; }
+body {
+  margin: 0; padding: 2rem 1rem; color: var(--fg); background: var(--bg);
+  font: 1.0625rem/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+main { max-width: 40rem; margin: 0 auto; }
+h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 1.5rem; }
+p { margin: 0 0 1rem; }
+a { color: var(--link); text-underline-offset: 0.15em; }
+a:hover { text-decoration-thickness: 2px; }
+:focus-visible { outline: 2px solid var(--link); outline-offset: 2px; }
+code {
+  font: 0.9em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  background: var(--soft); padding: 0.1em 0.35em; border-radius: 4px;
+}
+small { color: var(--muted); }
+#count {
+  display: block; margin: 0.25rem 0; font-size: 4rem; line-height: 1.1;
+  font-variant-numeric: tabular-nums;
+}
+form { margin: 0 0 1rem; }
+label { display: block; font-weight: 600; }
+input {
+  display: block; width: 100%; max-width: 22rem; margin-top: 0.25rem; padding: 0.5rem 0.6rem;
+  font: inherit; font-weight: 400; color: inherit; background: var(--bg);
+  border: 1px solid var(--line); border-radius: 6px;
+}
+button {
+  font: inherit; font-weight: 600; padding: 0.5rem 1.1rem; cursor: pointer;
+  color: var(--bg); background: var(--link); border: 0; border-radius: 6px;
+}
+button:hover { filter: brightness(1.1); }
+.error { display: block; color: var(--error); font-size: 0.95em; }
+[role="alert"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
+`;
+
+/** The stylesheet every page links. Mounted before sessions: fetching it never loads or creates one. */
+export function assetRoutes(): Router {
+  const router = Router();
+  router
+    .route('/style.css')
+    .get((_req, res) => {
+      res.set({
+        'Content-Type': 'text/css; charset=utf-8',
+        'Cache-Control': 'public, max-age=86400', // the same for everyone, so browsers may keep it a day
+      });
+      res.send(STYLESHEET);
+    })
+    .all(allow('GET', 'HEAD'));
+  return router;
+}
