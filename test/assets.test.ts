@@ -58,6 +58,20 @@ describe('GET /style.css', () => {
   });
 });
 
+describe('GET /favicon.svg', () => {
+  it('serves the tab icon as a cacheable SVG without a session', async () => {
+    const { app } = buildApp();
+
+    const res = await request(app).get('/favicon.svg').buffer(true).expect(200);
+
+    expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(res.headers['cache-control']).toBe('public, max-age=86400');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(String(res.body)).toMatch(/^<svg [^>]*viewBox/);
+    expect(String(res.body)).not.toMatch(/<script|href=/); // an image, nothing it could load or run
+  });
+});
+
 describe('GET /increment', () => {
   it('links the stylesheet from the page head, with no inline style', async () => {
     const { app } = buildApp();

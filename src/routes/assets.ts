@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { allow } from '../http';
 
 // one small stylesheet: the CSP allows style-src 'self', so it comes from here, never inline
@@ -50,17 +50,24 @@ button:hover { filter: brightness(1.1); }
 `;
 
 /** The stylesheet every page links. Mounted before sessions: fetching it never loads or creates one. */
+// a session cookie, as the tab's icon; the CSP allows img-src 'self'
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">
+<circle cx="8" cy="8" r="7" fill="#c98a3c"/><circle cx="5" cy="6" r="1.2" fill="#5a3714"/>
+<circle cx="10" cy="5" r="1" fill="#5a3714"/><circle cx="9" cy="10.5" r="1.3" fill="#5a3714"/>
+<circle cx="5" cy="10" r="0.9" fill="#5a3714"/></svg>
+`;
+
+/** The same for everyone, so browsers may keep them a day; no session is ever loaded for them. */
+function constant(type: string, body: string) {
+  return (_req: Request, res: Response) => {
+    res.set({ 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });
+    res.send(body);
+  };
+}
+
 export function assetRoutes(): Router {
   const router = Router();
-  router
-    .route('/style.css')
-    .get((_req, res) => {
-      res.set({
-        'Content-Type': 'text/css; charset=utf-8',
-        'Cache-Control': 'public, max-age=86400', // the same for everyone, so browsers may keep it a day
-      });
-      res.send(STYLESHEET);
-    })
-    .all(allow('GET', 'HEAD'));
+  router.route('/favicon.svg').get(constant('image/svg+xml', FAVICON)).all(allow('GET', 'HEAD'));
+  router.route('/style.css').get(constant('text/css; charset=utf-8', STYLESHEET)).all(allow('GET', 'HEAD'));
   return router;
 }
