@@ -47,7 +47,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
     this.now = now;
     migrate(this.db, 'sessions', MIGRATIONS);
     this.sql = prepareStatements(this.db);
-    this.insertTx = this.db.transaction(this.insert);
+    this.insertTx = this.db.transaction(this.insertWithinCap);
     this.count = this.sql.rows.get()?.n ?? 0;
     this.timer = setInterval(() => {
       try {
@@ -68,7 +68,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
   }
 
   // one transaction: update in place (another process may have inserted it meanwhile), or make room and insert
-  private readonly insert = (sid: string, data: string, expires: number) => {
+  private readonly insertWithinCap = (sid: string, data: string, expires: number) => {
     if (this.sql.update.run(data, expires, sid).changes > 0) return;
     if (this.count >= this.maxSessions) {
       this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
