@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLock, SessionBusyError } from '../src/lock';
+import { MemoryLock, SessionBusyError, SessionReplacedError } from '../src/lock';
 import { ReplacedSessions } from '../src/lock/replaced';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
@@ -65,6 +65,19 @@ describe('MemoryLock', () => {
 
     held();
     for (const next of queued) (await next)();
+    expect(lock.size).toBe(0);
+  });
+
+  it("turns away the line and newcomers once a holder's login replaced the key, other keys unaffected", async () => {
+    const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
+    const release = await lock.acquire('old');
+    const inLine = [lock.acquire('old'), lock.acquire('old')];
+
+    release({ replaced: true });
+
+    for (const waiter of inLine) await expect(waiter).rejects.toBeInstanceOf(SessionReplacedError);
+    await expect(lock.acquire('old')).rejects.toMatchObject({ status: 409 });
+    (await lock.acquire('other'))();
     expect(lock.size).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
-import { RedisLock, SessionBusyError } from '../src/lock';
+import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
 import { createSessionLock } from '../src/lock/create';
 import type { RedisCommands } from '../src/lock/redis';
 import type { RedisSessionStore } from '../src/stores/redis';
@@ -73,6 +73,21 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
 
     release();
     (await other.acquire('slow'))();
+  });
+
+  it("turns away another instance's waiter once the holder's login replaced the session", async () => {
+    const holder = lockOn(await client());
+    const other = lockOn(await client(), testConfig({ LOCK_TTL_MS: '300', LOCK_WAIT_MS: '2000' }));
+    const release = await holder.acquire('old');
+    const waiting = other.acquire('old');
+    const late = expect(waiting).rejects.toBeInstanceOf(SessionReplacedError);
+
+    release({ replaced: true });
+
+    await late;
+    await expect(other.acquire('old')).rejects.toMatchObject({ status: 409 }); // a newcomer too
+    (await other.acquire('unrelated'))();
+    await (await client()).client.del('lock:sess:old'); // the marker would outlive this test by 10 s
   });
 
   it('lets only one waiter per process poll Redis for a session', async () => {

@@ -2,4 +2,4 @@ export { MemoryLock } from './memory';
 export { serializeSessions } from './middleware';
 export { RedisLock } from './redis';
 export { claimedSessionId } from './session-id';
-export { type Release, SessionBusyError, type SessionLock } from './types';
+export { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';

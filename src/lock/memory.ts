@@ -1,4 +1,5 @@
-import { type Release, SessionBusyError, type SessionLock } from './types';
+import { ReplacedSessions } from './replaced';
+import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 interface Waiter {
   grant: () => void;
@@ -18,6 +19,7 @@ export interface MemoryLockOptions {
  */
 export class MemoryLock implements SessionLock {
   private readonly queues = new Map<string, Waiter[]>();
+  private readonly replaced = new ReplacedSessions();
 
   constructor(private readonly options: MemoryLockOptions) {}
 
@@ -27,6 +29,7 @@ export class MemoryLock implements SessionLock {
   }
 
   acquire(key: string, waitMs = this.options.waitMs): Promise<Release> {
+    if (this.replaced.has(key)) return Promise.reject(new SessionReplacedError());
     const queue = this.queues.get(key);
     if (!queue) {
       this.queues.set(key, []);
@@ -39,7 +42,10 @@ export class MemoryLock implements SessionLock {
       const waiter: Waiter = {
         grant: () => {
           clearTimeout(waiter.timer);
-          resolve(this.releaser(key));
+          const release = this.releaser(key);
+          if (!this.replaced.has(key)) return resolve(release);
+          release(); // straight on to the next: everyone in this line sent the old cookie
+          reject(new SessionReplacedError());
         },
         timer: setTimeout(() => {
           queue.splice(queue.indexOf(waiter), 1);
@@ -52,9 +58,10 @@ export class MemoryLock implements SessionLock {
 
   private releaser(key: string): Release {
     let released = false;
-    return () => {
+    return (outcome) => {
       if (released) return;
       released = true;
+      if (outcome?.replaced) this.replaced.add(key);
       const queue = this.queues.get(key);
       const next = queue?.shift();
       if (next)

@@ -1,7 +1,5 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
-import { ReplacedSessions } from './replaced';
 import { claimedSessionId } from './session-id';
 import type { Release, SessionLock } from './types';
 
@@ -13,22 +11,20 @@ import type { Release, SessionLock } from './types';
  */
 export function serializeSessions(config: Config, lock: SessionLock): RequestHandler {
   const { cookieName } = config.session;
-  const replaced = new ReplacedSessions();
   return (req, res, next) => {
     const sid = claimedSessionId(req.headers.cookie, cookieName);
     if (sid === undefined) return next();
     let release: Release | undefined;
     let done = false;
-    const finish = () => {
+    const finish = (outcome?: { replaced: boolean }) => {
       done = true;
-      release?.();
+      release?.(outcome);
     };
     // express-session wraps res.end after us and calls this end only once its save, touch or
     // destroy has finished, so this is the moment the store holds this request's writes
     const end = res.end;
     res.end = ((...args: Parameters<typeof end>) => {
-      if (res.locals.replacedSessionId === sid) replaced.add(sid); // a login moved this session to a new ID
-      finish();
+      finish(res.locals.replacedSessionId === sid ? { replaced: true } : undefined); // a login moved it to a new ID
       return end.apply(res, args);
     }) as typeof end;
     // a client that leaves does not stop the handler, which may still write: wait for its end,
@@ -39,11 +35,6 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     lock.acquire(sid).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
-      if (replaced.has(sid)) {
-        // sent with the cookie from before a login: a new anonymous session would log the browser out
-        finish();
-        return next(new HttpError(409, 'Session changed by a login, retry'));
-      }
       next();
     }, next);
   };

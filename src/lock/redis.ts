@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
 import { MemoryLock } from './memory';
-import { type Release, SessionBusyError, type SessionLock } from './types';
+import { REPLACED_FOR_MS } from './replaced';
+import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 /** The one node-redis method the lock needs, so a test can hand in any client. */
 export interface RedisCommands {
@@ -25,6 +26,10 @@ export interface RedisLockOptions {
 // only the owner (the one who knows the token) may delete or extend
 const DELETE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// a login moved the session to a new ID: the key keeps a marker instead, which no token can equal,
+// so every instance turns the old ID away (SessionReplacedError) until it expires
+const REPLACE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
+const REPLACED = 'replaced-by-login';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,20 +57,23 @@ export class RedisLock implements SessionLock {
       // a SET that timed out may still land; take it back rather than block the session for ttlMs
       if (err instanceof StoreUnavailableError)
         this.call(['EVAL', DELETE_IF_OWNER, '1', key, token]).catch(() => {});
-      releaseLocal();
+      releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw err;
     }
     const renew = setInterval(() => this.extend(key, token), Math.floor(this.options.ttlMs / 3)).unref();
     let released = false;
-    return () => {
+    return (outcome) => {
       if (released) return;
       released = true;
       clearInterval(renew);
       // commands on one connection run in order, so the next local waiter's SET comes after this DEL
-      this.call(['EVAL', DELETE_IF_OWNER, '1', key, token]).catch((err) =>
+      const args = outcome?.replaced
+        ? ['EVAL', REPLACE_IF_OWNER, '1', key, token, REPLACED, String(REPLACED_FOR_MS)]
+        : ['EVAL', DELETE_IF_OWNER, '1', key, token];
+      this.call(args).catch((err) =>
         this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself'),
       );
-      releaseLocal();
+      releaseLocal(outcome);
     };
   }
 
@@ -73,6 +81,7 @@ export class RedisLock implements SessionLock {
     const px = String(this.options.ttlMs);
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
       if ((await this.call(['SET', key, token, 'NX', 'PX', px])) === 'OK') return;
+      if ((await this.call(['GET', key])) === REPLACED) throw new SessionReplacedError(); // only when contended
       const left = deadline - Date.now();
       if (left <= 0) throw new SessionBusyError(`held elsewhere past ${this.options.waitMs} ms`);
       await pause(Math.min(left, delay * (0.5 + Math.random()))); // jitter: instances do not poll in step

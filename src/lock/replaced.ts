@@ -1,3 +1,6 @@
+/** Past this, a request with the pre-login cookie is an old tab, not a race: it gets a new session. */
+export const REPLACED_FOR_MS = 10_000;
+
 /**
  * Session IDs a login has just replaced, remembered for a short while. A request that carried the old
  * cookie and waited behind the login must not quietly start a new anonymous session: its Set-Cookie
@@ -7,7 +10,7 @@ export class ReplacedSessions {
   private readonly until = new Map<string, number>();
 
   constructor(
-    private readonly ttlMs = 10_000, // past that, a request with the old cookie is an old tab, not a race
+    private readonly ttlMs = REPLACED_FOR_MS,
     private readonly max = 10_000, // bounded: a login flood costs memory once, oldest forgotten first
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,11 +1,11 @@
 import { HttpError } from '../errors';
 
-/** Gives the lock back; safe to call more than once. */
-export type Release = () => void;
+/** Gives the lock back; safe to call more than once. `replaced`: the holder's login moved the session to a new ID. */
+export type Release = (outcome?: { replaced: boolean }) => void;
 
 /** Serializes work per key (a session ID): one holder at a time, the rest wait in line. */
 export interface SessionLock {
-  /** resolves once the caller holds the key; rejects with SessionBusyError or StoreUnavailableError */
+  /** resolves once the caller holds the key; rejects with SessionBusyError, SessionReplacedError or StoreUnavailableError */
   acquire(key: string): Promise<Release>;
 }
 
@@ -14,5 +14,17 @@ export class SessionBusyError extends HttpError {
   constructor(readonly reason: string) {
     super(503, 'Session busy, retry', { 'Retry-After': '1' });
     this.name = 'SessionBusyError';
+  }
+}
+
+/**
+ * A login moved this session to a new ID moments ago, and the request still carries the old cookie.
+ * Served, it would start an anonymous session whose Set-Cookie logs the browser out; the browser
+ * already holds the new cookie, so a retry lands in the logged-in session.
+ */
+export class SessionReplacedError extends HttpError {
+  constructor() {
+    super(409, 'Session changed by a login, retry');
+    this.name = 'SessionReplacedError';
   }
 }
