@@ -52,6 +52,9 @@ export async function startChild(args: string[], env: Record<string, string>, cw
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  proc.once('error', (err) => {
+    stderr += err.message; // could not spawn at all (a missing cwd, say): reported below, not thrown here
+  });
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGTERM');
@@ -63,7 +66,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
   };
   const deadline = Date.now() + 20_000;
   while (!(await accepts(bound))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
+    if (proc.exitCode !== null || proc.pid === undefined || Date.now() > deadline) {
       await stop();
       throw new Error(stderr.trim().split('\n').slice(0, 3).join(' | ') || 'server did not start');
     }

@@ -23,7 +23,11 @@ export async function startRedis(): Promise<RedisServer | undefined> {
       stdio: 'ignore',
     },
   );
+  // whatever ends the bench, even a crash, must not leave this redis-server running
+  const killOnExit = () => proc.kill();
+  process.once('exit', killOnExit);
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const gone = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGTERM');
