@@ -92,9 +92,13 @@ export interface Check {
   met: boolean | undefined;
 }
 
+/** req/s of a server in scenario 3, the headline every target is judged on. */
+const inScenario3 = (rows: Row[], server: string) =>
+  rows.find((r) => r.scenario === 3 && r.server === server && r.rps)?.rps;
+
 /** The issue's targets, judged on scenario 3 (same workload for all) and on the flood. */
 export function checks(rows: Row[], cap: number): Check[] {
-  const s3 = (server: string) => rows.find((r) => r.scenario === 3 && r.server === server && r.rps)?.rps;
+  const s3 = (server: string) => inScenario3(rows, server);
   const lesson = s3('lesson app');
   const bare = rows.find((r) => r.scenario === 1)?.rps;
   const ratio = (server: string, base: number | undefined, min: number, what: string): Check => {
@@ -127,10 +131,9 @@ export function checks(rows: Row[], cap: number): Check[] {
  * that does anything beyond it (a real store, headers, a lock, a log) can only come in below these.
  */
 export function ceiling(rows: Row[]): string | undefined {
-  const s3 = (server: string) => rows.find((r) => r.scenario === 3 && r.server === server && r.rps)?.rps;
-  const floor = s3('express-session floor');
+  const floor = inScenario3(rows, 'express-session floor');
   const bare = rows.find((r) => r.scenario === 1)?.rps;
-  const lesson = s3('lesson app');
+  const lesson = inScenario3(rows, 'lesson app');
   if (!floor) return undefined;
   const parts = [
     bare && `${(floor / bare).toFixed(2)}× bare Express`,

@@ -58,6 +58,7 @@ const promisify =
 /** Saves before the reply, so a 200 means the store has it. */
 export const saveSession = promisify('save');
 export const destroySession = promisify('destroy');
+const regenerate = promisify('regenerate');
 
 /**
  * Moves the request to a new session ID (a login), destroying the old session. The old ID goes in
@@ -65,7 +66,7 @@ export const destroySession = promisify('destroy');
  */
 export async function regenerateSession(req: Request): Promise<void> {
   const replaced = req.sessionID;
-  await promisify('regenerate')(req);
+  await regenerate(req);
   if (req.res) req.res.locals.replacedSessionId = replaced;
 }
 

@@ -49,7 +49,6 @@ button:hover { filter: brightness(1.1); }
 [role="alert"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
 `;
 
-/** The stylesheet every page links. Mounted before sessions: fetching it never loads or creates one. */
 // a session cookie, as the tab's icon; the CSP allows img-src 'self'
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">
 <circle cx="8" cy="8" r="7" fill="#c98a3c"/><circle cx="5" cy="6" r="1.2" fill="#5a3714"/>
@@ -65,6 +64,7 @@ function constant(type: string, body: string) {
   };
 }
 
+/** The stylesheet and icon every page links. Mounted before sessions: fetching them never loads or creates one. */
 export function assetRoutes(): Router {
   const router = Router();
   router.route('/favicon.svg').get(constant('image/svg+xml', FAVICON)).all(allow('GET', 'HEAD'));
