@@ -24,7 +24,15 @@ export interface Config {
     memoryMaxSessions: number;
     redisUrl: string;
     redisPrefix: string;
+    redisMaxSessions: number;
     timeoutMs: number;
+    /** most live sessions one user may have; a login past it ends their least recently active one */
+    maxSessionsPerUser: number;
+  };
+  users: {
+    /** postgres://… for users in PostgreSQL; empty: users in the SQLite file */
+    databaseUrl: string;
+    databasePoolSize: number;
   };
   login: {
     passwordMinLength: number;
@@ -36,6 +44,10 @@ export interface Config {
     maxAttemptsPerIp: number;
     attemptWindowMs: number;
     allowedOrigins: string[];
+    /** most in-memory attempt counters; least recently used evicted past it */
+    maxCounters: number;
+    /** how recent a password entry must be to end sessions or delete the account */
+    reauthMaxAgeMs: number;
   };
   lock: {
     waitMs: number;
@@ -49,6 +61,8 @@ export interface Config {
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     shutdownTimeoutMs: number;
+    /** on SIGTERM, /readyz fails at once but serving goes on this long, so the balancer stops first */
+    shutdownDelayMs: number;
   };
 }
 
@@ -91,6 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       memoryMaxSessions: e.int('MEMORY_MAX_SESSIONS', 10_000, 1, 1e8),
       redisUrl: e.str('REDIS_URL', 'redis://127.0.0.1:6379'),
       redisPrefix: e.str('REDIS_PREFIX', 'sess:'),
+      redisMaxSessions: e.int('REDIS_MAX_SESSIONS', 1_000_000, 1, 1e9),
+      maxSessionsPerUser: e.int('MAX_SESSIONS_PER_USER', 20, 1, 10_000),
       timeoutMs: e.int('STORE_TIMEOUT_MS', 1000, 10, 60_000),
     },
     login: {
@@ -103,6 +119,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttemptsPerIp: e.int('LOGIN_MAX_ATTEMPTS_PER_IP', 100, 1, 100_000),
       attemptWindowMs: e.int('LOGIN_ATTEMPT_WINDOW_SECONDS', 900, 1, 86_400) * 1000,
       allowedOrigins: e.list('ALLOWED_ORIGINS'),
+      maxCounters: e.int('LOGIN_MAX_COUNTERS', 100_000, 1, 1e8),
+      reauthMaxAgeMs: e.int('REAUTH_MAX_AGE_SECONDS', 300, 1, 86_400) * 1000,
+    },
+    users: {
+      databaseUrl: e.str('DATABASE_URL', ''),
+      databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, 1, 1000),
     },
     lock: {
       waitMs: e.int('LOCK_WAIT_MS', 5000, 10, 60_000),
@@ -122,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ),
       keepAliveTimeoutMs: e.int('KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
       shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+      shutdownDelayMs: e.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     },
   };
 }

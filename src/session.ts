@@ -8,7 +8,20 @@ declare module 'express-session' {
   interface SessionData {
     count: number;
     userId: number;
+    /** ms since epoch: the login (or signup) that started this logged-in session */
     loginAt: number;
+    /** ms since epoch: the last time a password was entered in this session (login, signup, confirm) */
+    authAt: number;
+    /** the user's session generation at login; older than the user's means revoked */
+    generation: number;
+    /** the first 6 characters of the session ID this login replaced, for the inspector */
+    previousIdPrefix: string;
+    /** the client's IP at login (at most 45 characters) */
+    ip: string;
+    /** e.g. "Chrome 131 on Linux" (at most 100 characters), parsed from the User-Agent at login */
+    device: string;
+    /** "keep me signed in": a persistent cookie; otherwise a browser-session cookie */
+    persistent: boolean;
   }
 }
 

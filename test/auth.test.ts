@@ -493,12 +493,18 @@ describe('SqliteUserStore', () => {
       const seen = await b.findByUsername('alice');
       const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
 
-      expect(created).toEqual({ id: 1, username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
+      expect(created).toEqual({
+        id: 1,
+        username: 'alice',
+        passwordHash: 'scrypt$x',
+        createdAt: 1,
+        generation: 0,
+      });
       expect(seen).toEqual(created);
       expect(await b.findById(1)).toEqual(created);
       expect(again).toBeUndefined();
       expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
-        version: 1,
+        version: 2,
       });
     } finally {
       one.close();

@@ -92,6 +92,19 @@ export class MemorySessionStore extends Store implements SessionStore {
     cb?.();
   }
 
+  // the per-user index is being built store by store; until then these refuse loudly
+  async listByUser(): Promise<never> {
+    throw new Error('listByUser: not built yet');
+  }
+
+  async destroyByUser(): Promise<never> {
+    throw new Error('destroyByUser: not built yet');
+  }
+
+  async destroyByKey(): Promise<never> {
+    throw new Error('destroyByKey: not built yet');
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

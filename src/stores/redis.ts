@@ -116,6 +116,19 @@ export class RedisSessionStore extends Store implements SessionStore {
     this.call(cb, 'clear', async () => void (await this.inner.clear()));
   }
 
+  // the per-user index is being built store by store; until then these refuse loudly
+  async listByUser(): Promise<never> {
+    throw new Error('listByUser: not built yet');
+  }
+
+  async destroyByUser(): Promise<never> {
+    throw new Error('destroyByUser: not built yet');
+  }
+
+  async destroyByKey(): Promise<never> {
+    throw new Error('destroyByKey: not built yet');
+  }
+
   async ping(): Promise<void> {
     await withDeadline(this.client.ping(), this.timeoutMs, 'redis ping').catch((err) => {
       throw storeError(err);
