@@ -7,11 +7,13 @@ import { errorHandler, notFound } from './http';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
+import { accountRoutes } from './routes/account';
 import { assetRoutes } from './routes/assets';
 import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
+import { sessionRoutes } from './routes/sessions';
 import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
 import type { SessionStore } from './stores/types';
@@ -68,6 +70,8 @@ export function createApp({
   app.use(homeRoutes({ config, users, clock }));
   app.use(authRoutes({ config, users, hasher, clock, limiter }));
   app.use(demoRoutes(config));
+  app.use(sessionRoutes({ config, users, hasher, clock, limiter, store }));
+  app.use(accountRoutes({ config, users, hasher, clock, limiter, store }));
 
   // errors
   app.use(notFound);

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { noStore, prefersHtml, reply } from '../http';
-import { regenerateSession, requireSession, saveSession } from '../session';
+import { bodyField } from '../routes/body';
+import { cookieOptions, destroySession, regenerateSession, requireSession, saveSession } from '../session';
 import type { User, UserStore } from '../users/types';
 import { html, page } from '../views';
 
@@ -20,7 +21,36 @@ export async function currentUser(
   const session = req.session; // absent when the store is down: treat as logged out
   if (session?.userId === undefined || session.loginAt === undefined) return undefined;
   if (clock() - session.loginAt >= config.login.maxAgeMs) return undefined; // absolute lifetime
-  return users.findById(session.userId);
+  const user = await users.findById(session.userId);
+  // a revocation bumped the user's generation: this session was ended, even if the index missed it
+  if (user && (session.generation ?? 0) < user.generation) {
+    await endRevoked(req, config);
+    return undefined;
+  }
+  return user;
+}
+
+/** Destroys a revoked session and clears its cookie; a store failure still leaves it logged out. */
+async function endRevoked(req: Request, config: Config): Promise<void> {
+  try {
+    await destroySession(req);
+    req.res?.clearCookie(config.session.cookieName, cookieOptions(config));
+  } catch (err) {
+    req.log.warn({ err }, 'could not destroy a revoked session');
+  }
+}
+
+/** "Keep me signed in": a checked box (form) or `"remember": true` (JSON). */
+export function wantsRemember(body: unknown): boolean {
+  const value = bodyField(body, 'remember');
+  return value === true || value === '1' || value === 'on' || value === 'true';
+}
+
+/** Unchecked, the cookie has no Expires/Max-Age and goes when the browser closes; the store's timeouts still apply. */
+export function setCookieKind(req: Request, persistent: boolean): void {
+  const session = requireSession(req);
+  session.persistent = persistent;
+  if (!persistent) session.cookie.expires = null; // also sets originalMaxAge to null, so rolling keeps it so
 }
 
 /**
@@ -34,6 +64,8 @@ export async function startLogin(req: Request, user: User, now: number): Promise
   if (count !== undefined) session.count = count;
   session.userId = user.id;
   session.loginAt = now;
+  session.generation = user.generation; // a later revocation bumps the user's and ends this one
+  setCookieKind(req, wantsRemember(req.body));
   await saveSession(req);
 }
 

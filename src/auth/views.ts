@@ -23,6 +23,8 @@ function credentialsForm(action: '/login' | '/signup', config: Config, state: Fo
 <p><label>Password <input type="password" name="password" required maxlength="${max}"
   ${signup ? html`minlength="${min}" autocomplete="new-password"` : html`autocomplete="current-password"`}></label>${fieldError(state.errors?.password)}</p>
 ${signup ? html`<p><small>${min} to ${max} characters; a passphrase of a few words is good.</small></p>` : ''}
+<p><label><input type="checkbox" name="remember" value="1"> Keep me signed in</label>
+<small>(otherwise you are signed out when the browser closes)</small></p>
 <p><button type="submit">${signup ? 'Sign up' : 'Log in'}</button></p>
 </form>`;
 }
@@ -50,5 +52,11 @@ export const profilePage = (user: User, loginAt: number) =>
     html`<p>You are logged in as <strong id="username">${user.username}</strong>
 since <time id="login-at" datetime="${new Date(loginAt).toISOString()}">${new Date(loginAt).toUTCString()}</time>.</p>
 ${logoutButton}
-<p><a href="/">Home</a> · <a href="/increment">Session counter</a></p>`,
+<p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a></p>
+<p><a href="/">Home</a> · <a href="/increment">Session counter</a></p>
+<h2>Delete your account</h2>
+<form method="post" action="/account/delete">
+<p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
+<p><button type="submit">Delete my account and sign out everywhere</button></p>
+</form>`,
   );

@@ -1,0 +1,84 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { reply } from '../http';
+import { bodyField } from '../routes/body';
+import type { User } from '../users/types';
+import type { LoginDeps } from './login';
+import type { PasswordHasher } from './password';
+import { confirmPage } from './sessions-views';
+import { type AttemptLimiter, refundIfBusy } from './throttle';
+
+export interface ReauthDeps extends LoginDeps {
+  hasher: PasswordHasher;
+  limiter: AttemptLimiter;
+}
+
+export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; retryAfterMs?: number };
+
+/** The same key the login route counts attempts under, so a guess here costs what a login guess does. */
+export const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** Checks a password the logged-in user typed, counted by the login throttle exactly as a login is. */
+export async function checkPassword(
+  { hasher, limiter }: ReauthDeps,
+  req: Request,
+  user: User,
+  password: string,
+): Promise<PasswordCheck> {
+  const ip = clientIp(req);
+  const verdict = await limiter.attempt(user.username, ip); // consumed before the hash, as at /login
+  if (!verdict.allowed) return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs };
+  const matches = await refundIfBusy(
+    () => hasher.verify(user.passwordHash, password),
+    () => limiter.refund(user.username, ip),
+  );
+  if (!matches) return { ok: false, status: 401 };
+  await limiter.succeeded(user.username, ip);
+  return { ok: true };
+}
+
+/** Answers a refused password check: 401 or 429 (with Retry-After), as JSON or the confirm form. */
+export function refusePassword(
+  req: Request,
+  res: Response,
+  check: Extract<PasswordCheck, { ok: false }>,
+  action: string,
+  wrong = 'Wrong password',
+) {
+  if (check.retryAfterMs) res.set('Retry-After', String(Math.ceil(check.retryAfterMs / 1000)));
+  const message = check.status === 429 ? 'Too many attempts; try again later' : wrong;
+  reply(req, res, check.status, { json: { error: message }, html: () => confirmPage(action, message) });
+}
+
+/**
+ * After requireLogin: lets the request through when the session authenticated within
+ * REAUTH_MAX_AGE_SECONDS, or when a correct `password` comes with it (which counts as authenticating).
+ * Decided before the route looks anything up, so a 403 tells nothing about what was asked for.
+ * `always`: a password is required however fresh the login (deleting the account).
+ */
+export function requireRecentAuth(
+  deps: ReauthDeps,
+  { action, always = false }: { action: (req: Request) => string; always?: boolean },
+): RequestHandler {
+  return async (req, res, next) => {
+    const session = req.session; // requireLogin has checked it is there
+    const password = bodyField(req.body, 'password');
+    const fresh = !always && deps.clock() - (session.authAt ?? 0) < deps.config.login.reauthMaxAgeMs;
+    if (password === undefined || password === '') {
+      if (fresh) return next();
+      return reply(req, res, 403, {
+        json: { error: 'Confirm your password' },
+        html: () => confirmPage(action(req), 'Confirm your password'),
+      });
+    }
+    if (typeof password !== 'string') {
+      return reply(req, res, 400, {
+        json: { error: 'Password must be a single text value' },
+        html: () => confirmPage(action(req), 'Password must be a single text value'),
+      });
+    }
+    const check = await checkPassword(deps, req, res.locals.user as User, password);
+    if (!check.ok) return refusePassword(req, res, check, action(req));
+    session.authAt = deps.clock();
+    next();
+  };
+}

@@ -1,0 +1,68 @@
+import type { Config } from '../config';
+import { html, page, type SafeHtml } from '../views';
+import type { ListedSession } from './session-list';
+
+const time = (iso: string) => html`<time datetime="${iso}">${new Date(iso).toUTCString()}</time>`;
+const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');
+
+function row(s: ListedSession): SafeHtml {
+  const action = s.current
+    ? html`<strong>this device</strong>`
+    : html`<form method="post" action="/sessions/${encodeURIComponent(s.id)}/revoke"><button type="submit">Sign out</button></form>`;
+  return html`<tr${s.current ? html` class="current"` : ''}>
+<td>${s.device}</td><td>${s.ip ?? 'unknown'}</td><td>${kind(s.persistent)}</td>
+<td>${time(s.createdAt)}</td><td>${time(s.lastActiveAt)}</td><td>${action}</td>
+</tr>
+`;
+}
+
+/** The user's sessions with a sign-out button on each other one. */
+export const sessionsPage = (sessions: ListedSession[]) =>
+  page(
+    'Your sessions',
+    html`<p>Where you are signed in, most recently active first. Sign out any session you do not recognise.</p>
+<table id="sessions">
+<thead><tr><th>Device</th><th>IP address</th><th>Cookie</th><th>Signed in</th><th>Last active</th><th></th></tr></thead>
+<tbody>
+${sessions.map(row)}</tbody>
+</table>
+<form method="post" action="/sessions/revoke-others"><button type="submit">Sign out all other sessions</button></form>
+<form method="post" action="/sessions/revoke-all"><button type="submit">Sign out everywhere</button></form>
+<p><a href="/profile">Profile</a> · <a href="/password">Change password</a> · <a href="/">Home</a></p>`,
+  );
+
+/** Asks for the password again before a sensitive action; posts back to the same action. */
+export const confirmPage = (action: string, message: string) =>
+  page(
+    'Confirm your password',
+    html`<p role="alert"><strong>${message}</strong></p>
+<form method="post" action="${action}">
+<p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
+<p><button type="submit">Confirm</button></p>
+</form>
+<p><a href="/sessions">Your sessions</a> · <a href="/profile">Profile</a></p>`,
+  );
+
+interface PasswordState {
+  errors?: { currentPassword?: string; newPassword?: string };
+  message?: string;
+}
+
+const fieldError = (message: string | undefined) =>
+  message ? html` <strong class="error">${message}</strong>` : '';
+
+/** The password change form: the current password, and a new one under the signup rules. */
+export const passwordPage = (config: Config, state: PasswordState = {}) => {
+  const { passwordMinLength: min, passwordMaxLength: max } = config.login;
+  return page(
+    'Change password',
+    html`${state.message ? html`<p role="alert"><strong>${state.message}</strong></p>` : ''}
+<form method="post" action="/password">
+<p><label>Current password <input type="password" name="currentPassword" required autocomplete="current-password"></label>${fieldError(state.errors?.currentPassword)}</p>
+<p><label>New password <input type="password" name="newPassword" required minlength="${min}" maxlength="${max}" autocomplete="new-password"></label>${fieldError(state.errors?.newPassword)}</p>
+<p><small>${min} to ${max} characters. Every other session of yours is signed out.</small></p>
+<p><button type="submit">Change password</button></p>
+</form>
+<p><a href="/profile">Profile</a> · <a href="/sessions">Your sessions</a></p>`,
+  );
+};

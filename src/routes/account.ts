@@ -1,0 +1,91 @@
+import { type Request, type Response, Router } from 'express';
+import { readCredentials } from '../auth/fields';
+import { requireLogin, setCookieKind } from '../auth/login';
+import { checkPassword, refusePassword, requireRecentAuth } from '../auth/reauth';
+import { passwordPage } from '../auth/sessions-views';
+import { allow, reply } from '../http';
+import { endSession, regenerateSession, requireSession, saveSession } from '../session';
+import type { User } from '../users/types';
+import { bodyErrors, bodyField, bodyParsers } from './body';
+import { done, type SessionsDeps } from './sessions';
+
+type PasswordErrors = { currentPassword?: string; newPassword?: string };
+
+/** Reads {currentPassword, newPassword}; the new one must pass the signup rules. */
+function readPasswordChange(body: unknown, rules: SessionsDeps['config']['login'], user: User) {
+  const errors: PasswordErrors = {};
+  const current = bodyField(body, 'currentPassword');
+  if (current === undefined || current === '') errors.currentPassword = 'Current password is required';
+  else if (typeof current !== 'string') errors.currentPassword = 'Password must be a single text value';
+  const parsed = readCredentials(
+    { username: user.username, password: bodyField(body, 'newPassword') },
+    rules,
+    'signup',
+  );
+  if (!parsed.ok) errors.newPassword = parsed.errors.password?.replace(/^Password/, 'New password');
+  if (errors.currentPassword || errors.newPassword || !parsed.ok) return { ok: false as const, errors };
+  return { ok: true as const, current: current as string, next: parsed.value.password };
+}
+
+/** Moves the session to a new ID keeping what it holds (as a login does, so an old copy of the cookie is worthless). */
+async function moveSession(req: Request, now: number, generation: number): Promise<void> {
+  const { cookie: _, ...kept } = requireSession(req);
+  await regenerateSession(req);
+  Object.assign(requireSession(req), kept, { generation, authAt: now });
+  setCookieKind(req, kept.persistent ?? true);
+  await saveSession(req);
+}
+
+/** Changing the password and deleting the account. */
+export function accountRoutes(deps: SessionsDeps): Router {
+  const { config, users, store, hasher, clock } = deps;
+  const router = Router();
+  const loggedIn = requireLogin(deps);
+  const body = bodyParsers(config);
+  const user = (res: Response) => res.locals.user as User; // set by requireLogin
+
+  router
+    .route('/password')
+    .get(loggedIn, (req, res) =>
+      reply(req, res, 200, {
+        json: { fields: ['currentPassword', 'newPassword'] },
+        html: () => passwordPage(config),
+      }),
+    )
+    .post(body, loggedIn, async (req, res) => {
+      const input = readPasswordChange(req.body, config.login, user(res));
+      if (!input.ok) {
+        const { errors } = input;
+        return reply(req, res, 400, {
+          json: { error: 'Invalid input', fields: errors },
+          html: () => passwordPage(config, { errors }),
+        });
+      }
+      const check = await checkPassword(deps, req, user(res), input.current);
+      if (!check.ok) return refusePassword(req, res, check, '/password', 'Current password is wrong');
+      await users.setPasswordHash(user(res).id, await hasher.hash(input.next));
+      await store.destroyByUser(user(res).id, { except: req.sessionID });
+      await moveSession(req, clock(), await users.bumpGeneration(user(res).id));
+      done(req, res, { message: 'Password changed' }, '/profile');
+    })
+    .all(allow('GET', 'HEAD', 'POST'));
+
+  router
+    .route('/account/delete')
+    .post(
+      body,
+      loggedIn,
+      requireRecentAuth(deps, { action: () => '/account/delete', always: true }),
+      async (req, res) => {
+        const { id } = user(res);
+        await store.destroyByUser(id); // first: should this fail, the account is still whole
+        await users.delete(id);
+        await endSession(req, res, config, 'Error deleting the account');
+        done(req, res, { message: 'Account deleted' }, '/');
+      },
+    )
+    .all(allow('POST'));
+
+  router.use(bodyErrors);
+  return router;
+}

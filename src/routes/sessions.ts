@@ -1,0 +1,93 @@
+import { type Request, type Response, Router } from 'express';
+import { requireLogin } from '../auth/login';
+import { type ReauthDeps, requireRecentAuth } from '../auth/reauth';
+import { HANDLE_PATTERN, listSessions } from '../auth/session-list';
+import { sessionsPage } from '../auth/sessions-views';
+import { allow, noStore, prefersHtml, reply, replyMessage } from '../http';
+import { endSession, saveSession } from '../session';
+import type { SessionStore } from '../stores/types';
+import type { User } from '../users/types';
+import { bodyErrors, bodyParsers } from './body';
+
+export interface SessionsDeps extends ReauthDeps {
+  store: SessionStore;
+}
+
+/** JSON for clients, a 303 for forms. */
+export function done(req: Request, res: Response, json: unknown, location: string) {
+  noStore(res);
+  if (prefersHtml(req)) return res.vary('Accept').redirect(303, location);
+  res.vary('Accept').json(json);
+}
+
+/**
+ * "Your sessions": list them and end any, the others, or all. Revoking never waits for the target's
+ * lock (it may be this very request's): the store's tombstone drops a write of a revoked session.
+ */
+export function sessionRoutes(deps: SessionsDeps): Router {
+  const { config, users, store } = deps;
+  const router = Router();
+  const loggedIn = requireLogin(deps);
+  const body = bodyParsers(config);
+  const user = (res: Response) => res.locals.user as User; // set by requireLogin
+
+  router
+    .route('/sessions')
+    .get(loggedIn, async (req, res) => {
+      const sessions = (await listSessions(deps, req, user(res))).map((s) => s.shown);
+      reply(req, res, 200, { json: { sessions }, html: () => sessionsPage(sessions) });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  router
+    .route('/sessions/revoke-others')
+    .post(
+      body,
+      loggedIn,
+      requireRecentAuth(deps, { action: () => '/sessions/revoke-others' }),
+      async (req, res) => {
+        const revoked = await store.destroyByUser(user(res).id, { except: req.sessionID });
+        // a session the index missed still dies at its next request; this one stays, re-stamped
+        req.session.generation = await users.bumpGeneration(user(res).id);
+        await saveSession(req);
+        done(req, res, { revoked }, '/sessions');
+      },
+    )
+    .all(allow('POST'));
+
+  router
+    .route('/sessions/revoke-all')
+    .post(
+      body,
+      loggedIn,
+      requireRecentAuth(deps, { action: () => '/sessions/revoke-all' }),
+      async (req, res) => {
+        const revoked = await store.destroyByUser(user(res).id); // this one too
+        await users.bumpGeneration(user(res).id);
+        await endSession(req, res, config, 'Error signing out');
+        done(req, res, { revoked }, '/');
+      },
+    )
+    .all(allow('POST'));
+
+  const revokeAction = (req: Request) => `/sessions/${encodeURIComponent(String(req.params.id))}/revoke`;
+  router
+    .route('/sessions/:id/revoke')
+    .post(body, loggedIn, requireRecentAuth(deps, { action: revokeAction }), async (req, res) => {
+      const id = String(req.params.id);
+      const found = HANDLE_PATTERN.test(id)
+        ? (await listSessions(deps, req, user(res))).find((s) => s.shown.id === id)
+        : undefined;
+      if (!found) return replyMessage(req, res, 404, 'Session not found'); // unknown and not yours alike
+      if (found.shown.current) {
+        await endSession(req, res, config, 'Error signing out'); // revoking this one is a logout
+        return done(req, res, { revoked: 1 }, '/');
+      }
+      if (!(await store.destroyByKey(found.key))) return replyMessage(req, res, 404, 'Session not found');
+      done(req, res, { revoked: 1 }, '/sessions');
+    })
+    .all(allow('POST'));
+
+  router.use(bodyErrors);
+  return router;
+}
