@@ -60,6 +60,11 @@ export class MemorySessionStore extends Store implements SessionStore {
     return entry;
   }
 
+  /** How many users the per-user index holds (for tests). */
+  get indexedUsers(): number {
+    return this.index.users;
+  }
+
   /** Deletes every expired session; returns how many. */
   prune(): number {
     const now = this.now();
