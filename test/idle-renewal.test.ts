@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { storeKey } from '../src/stores/key';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';
 
 // A guard for performance work on express-session's touch: skipping it must never stop a visit
@@ -19,7 +20,7 @@ describe('GET / with a session', () => {
     await request(app).get('/').set('Cookie', cookie).expect(200);
 
     // biome-ignore lint/suspicious/noExplicitAny: the stored expiry is what this test is about
-    const entry = (store as any).cache.get(sessionIdOf(cookie)) as { expires: number };
+    const entry = (store as any).cache.get(storeKey(sessionIdOf(cookie))) as { expires: number };
     expect(entry.expires).toBeGreaterThanOrEqual(later + 86_400_000);
   });
 });
