@@ -1,9 +1,11 @@
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { storeKey } from '../src/stores/key';
+import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
-import { isLoggedIn, loggedIn, otherHandle, sessionsOf, signedUp } from './support/accounts';
+import { isLoggedIn, loggedIn, otherHandle, PASSWORD, sessionsOf, signedUp } from './support/accounts';
 import { call } from './support/callback';
+import { GatedStore } from './support/gated-store';
 import { indexedStores } from './support/stores';
 
 describe.each(indexedStores)('GET /sessions and revoking (%s store)', (_name, makeStore) => {
@@ -25,7 +27,7 @@ describe.each(indexedStores)('GET /sessions and revoking (%s store)', (_name, ma
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       lastActiveAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
       device: expect.any(String),
-      ip: expect.any(String),
+      ip: seenByA[0]?.ip ?? null, // recorded at login where the login records it
       persistent: false,
     });
     expect(revoked.body).toEqual({ revoked: 1 });
@@ -263,5 +265,109 @@ describe('re-authentication', () => {
     const next = await a.post('/sessions/revoke-others');
 
     expect(next.status).toBe(200);
+  });
+});
+
+describe('a revoke racing the revoked session’s own request', () => {
+  it('leaves the session revoked when its in-flight /increment finishes after the revoke', async () => {
+    const store = new GatedStore({ maxSessions: 100 });
+    const { app, users } = buildApp({ store });
+    const a = await signedUp(app);
+    const bCookie =
+      sessionCookie(await request(app).post('/login').send({ username: 'alice', password: PASSWORD })) ?? '';
+    const bSid = sessionIdOf(bCookie);
+    const handle = await otherHandle(a);
+    store.gatedSid = bSid;
+    store.gateWrites = true;
+    const writeReached = new Promise<void>((resolve) => {
+      const set = store.set.bind(store);
+      store.set = (sid, session, cb) => {
+        set(sid, session, cb);
+        if (sid === bSid) resolve();
+      };
+    });
+
+    const inFlight = request(app)
+      .get('/increment')
+      .set('Cookie', bCookie)
+      .then((res) => res.status);
+    await writeReached; // B's save is now held at the store
+    await a.post(`/sessions/${handle}/revoke`).expect(200); // never waits for B's lock
+    store.open();
+    await inFlight;
+
+    expect((await request(app).get('/profile').set('Cookie', bCookie)).status).toBe(401);
+    expect(await call((cb) => store.get(bSid, cb))).toBeNull();
+    const alice = await users.findByUsername('alice');
+    expect(await store.listByUser(alice?.id ?? 0)).toHaveLength(1);
+  });
+});
+
+describe('keep me signed in', () => {
+  const cookieHeader = (res: request.Response) => String(res.headers['set-cookie'] ?? '');
+
+  it('gives a browser-session cookie unless asked, and a persistent one when asked', async () => {
+    const { app } = buildApp();
+    await signedUp(app);
+
+    const plain = await request(app).post('/login').send({ username: 'alice', password: PASSWORD });
+    const json = await request(app)
+      .post('/login')
+      .send({ username: 'alice', password: PASSWORD, remember: true });
+    const form = await request(app)
+      .post('/login')
+      .type('form')
+      .send({ username: 'alice', password: PASSWORD, remember: '1' });
+    const later = await request(app)
+      .get('/increment')
+      .set('Cookie', sessionCookie(plain) ?? '');
+
+    expect(cookieHeader(plain)).not.toMatch(/Expires=|Max-Age=/);
+    expect(cookieHeader(later)).not.toMatch(/Expires=|Max-Age=/); // rolling keeps it a browser-session cookie
+    expect(cookieHeader(json)).toMatch(/Expires=/);
+    expect(cookieHeader(form)).toMatch(/Expires=/);
+  });
+
+  it('shows which kind each session is, in JSON and on the page', async () => {
+    const { app } = buildApp();
+    const a = await signedUp(app);
+    const kept = request.agent(app);
+    await kept.post('/login').send({ username: 'alice', password: PASSWORD, remember: true }).expect(200);
+
+    const list = await sessionsOf(a);
+    const page = await a.get('/sessions').set('Accept', 'text/html');
+
+    expect(list.find((s) => s.current)?.persistent).toBe(false);
+    expect(list.find((s) => !s.current)?.persistent).toBe(true);
+    expect(page.text).toContain('until the browser closes');
+    expect(page.text).toContain('kept signed in');
+  });
+
+  it('still idles out on the server: a browser-session cookie’s session ends after the idle lifetime', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // express-session dates cookies with the global Date
+    try {
+      const start = Date.parse('2026-12-01T08:00:00Z');
+      vi.setSystemTime(start);
+      const config = testConfig({ SESSION_MAX_AGE_SECONDS: '600' });
+      const store = new MemorySessionStore({ maxSessions: 100, ttlMs: config.session.maxAgeMs });
+      const { app } = buildApp({ config, store, clock: () => start });
+      const cookie =
+        sessionCookie(await request(app).post('/signup').send({ username: 'alice', password: PASSWORD })) ??
+        '';
+      const profile = async (at: number) => {
+        vi.setSystemTime(at);
+        return (await request(app).get('/profile').set('Cookie', cookie)).status;
+      };
+
+      const statuses = [
+        await profile(start + 500_000),
+        await profile(start + 1_000_000),
+        await profile(start + 1_601_000),
+      ];
+
+      expect(statuses).toEqual([200, 200, 401]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

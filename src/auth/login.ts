@@ -64,6 +64,7 @@ export async function startLogin(req: Request, user: User, now: number): Promise
   if (count !== undefined) session.count = count;
   session.userId = user.id;
   session.loginAt = now;
+  session.authAt = now; // a password was just entered: opens the re-authentication window
   session.generation = user.generation; // a later revocation bumps the user's and ends this one
   setCookieKind(req, wantsRemember(req.body));
   await saveSession(req);
