@@ -55,6 +55,21 @@ describe('POST /password', () => {
     expect(await loginStatus(app, PASSWORD)).toBe(429); // the same counter as /login
   });
 
+  it('shows a browser the password form again after a wrong current password', async () => {
+    const { app } = buildApp();
+    const alice = await signedUp(app);
+
+    const res = await alice
+      .post('/password')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ currentPassword: 'not my password', newPassword: NEW_PASSWORD });
+
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('Current password is wrong');
+    expect(res.text).toContain('name="currentPassword"');
+  });
+
   it('says what is wrong with each field: 400, and nothing changes', async () => {
     const { app } = buildApp();
     const alice = await signedUp(app);

@@ -36,17 +36,16 @@ export async function checkPassword(
   return { ok: true };
 }
 
-/** Answers a refused password check: 401 or 429 (with Retry-After), as JSON or the confirm form. */
+/** Answers a refused password check: 401 or 429 (with Retry-After), as JSON or the form asking again. */
 export function refusePassword(
   req: Request,
   res: Response,
   check: Extract<PasswordCheck, { ok: false }>,
-  action: string,
-  wrong = 'Wrong password',
+  { form, wrong = 'Wrong password' }: { form: (message: string) => string; wrong?: string },
 ) {
   if (check.retryAfterMs) res.set('Retry-After', String(Math.ceil(check.retryAfterMs / 1000)));
   const message = check.status === 429 ? 'Too many attempts; try again later' : wrong;
-  reply(req, res, check.status, { json: { error: message }, html: () => confirmPage(action, message) });
+  reply(req, res, check.status, { json: { error: message }, html: () => form(message) });
 }
 
 /**
@@ -77,7 +76,9 @@ export function requireRecentAuth(
       });
     }
     const check = await checkPassword(deps, req, res.locals.user as User, password);
-    if (!check.ok) return refusePassword(req, res, check, action(req));
+    if (!check.ok) {
+      return refusePassword(req, res, check, { form: (message) => confirmPage(action(req), message) });
+    }
     session.authAt = deps.clock();
     next();
   };

@@ -62,7 +62,10 @@ export function accountRoutes(deps: SessionsDeps): Router {
         });
       }
       const check = await checkPassword(deps, req, user(res), input.current);
-      if (!check.ok) return refusePassword(req, res, check, '/password', 'Current password is wrong');
+      if (!check.ok) {
+        const form = (message: string) => passwordPage(config, { message });
+        return refusePassword(req, res, check, { form, wrong: 'Current password is wrong' });
+      }
       await users.setPasswordHash(user(res).id, await hasher.hash(input.next));
       await store.destroyByUser(user(res).id, { except: req.sessionID });
       await moveSession(req, clock(), await users.bumpGeneration(user(res).id));
