@@ -1,9 +1,10 @@
 import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createSessionStore } from '../src/stores';
 import { MemorySessionStore } from '../src/stores/memory';
 import { Tombstones } from '../src/stores/tombstones';
-import { buildApp, sessionCookie } from './helper';
+import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
 import { call } from './support/callback';
 
 const lengthOf = async (store: MemorySessionStore) => (await call<number>((cb) => store.length(cb))) ?? -1;
@@ -93,6 +94,21 @@ describe('MemorySessionStore per-user index', () => {
     await store.close();
     expect(list).toHaveLength(1);
     expect(store.indexedUsers).toBe(1);
+  });
+});
+
+describe('createSessionStore for SESSION_STORE=memory', () => {
+  it('gives a cookie without an expiry the idle lifetime of SESSION_MAX_AGE_SECONDS', async () => {
+    const store = await createSessionStore(testConfig({ SESSION_MAX_AGE_SECONDS: '120' }), silentLogger);
+    const before = Date.now();
+    const session = { cookie: { originalMaxAge: null, expires: null, path: '/' }, userId: USER };
+
+    await call((cb) => store.set('user', session as unknown as SessionData, cb));
+
+    const [listed] = await store.listByUser(USER);
+    await store.close();
+    expect(listed?.expiresAt).toBeGreaterThanOrEqual(before + 120_000);
+    expect(listed?.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
   });
 });
 

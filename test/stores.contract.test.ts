@@ -10,7 +10,7 @@ import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore, UserSession } from '../src/stores/types';
-import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
 import { call } from './support/callback';
 import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
@@ -415,6 +415,19 @@ describe.each(harnesses)('%s session store', (_name, makeHarness) => {
       expect(during.session).toBeFalsy();
       expect(during.listed).toEqual([]);
       expect(await read(sid)).toMatchObject({ count: 3 });
+    });
+
+    it('keeps a user who logs in once too often at MAX_SESSIONS_PER_USER, the newest login among them', async () => {
+      const { app } = buildApp({ store: h.store, config: testConfig({ MAX_SESSIONS_PER_USER: '2' }) });
+      const credentials = { username: 'ann', password: 'correct horse battery staple' };
+      await request(app).post('/signup').send(credentials).expect(201);
+      await request(app).post('/login').send(credentials).expect(200);
+
+      const newest = sessionCookie(await request(app).post('/login').send(credentials).expect(200)) ?? '';
+
+      const keys = keysOf(await h.store.listByUser(1));
+      expect(keys).toHaveLength(2);
+      expect(keys).toContain(storeKey(sessionIdOf(newest)));
     });
 
     it('gives a session whose cookie has no expiry the idle lifetime from now', async () => {

@@ -86,7 +86,7 @@ export function authRoutes(deps: AuthDeps): Router {
       );
       const user = await users.create({ username, passwordHash, createdAt: clock() });
       if (!user) return taken(); // lost a race for the name
-      await startLogin(req, user, clock());
+      await startLogin(req, user, clock(), config);
       loggedIn(req, res, user, 201);
     })
     .all(allow('GET', 'HEAD', 'POST'));
@@ -118,7 +118,7 @@ export function authRoutes(deps: AuthDeps): Router {
       );
       if (!user || !matches) return formError(req, res, 'login', 401, { username, message: INVALID_LOGIN });
       await limiter.succeeded(username, ip);
-      await startLogin(req, user, clock());
+      await startLogin(req, user, clock(), config);
       loggedIn(req, res, user, 200);
     })
     .all(allow('GET', 'HEAD', 'POST'));

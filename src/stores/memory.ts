@@ -40,11 +40,11 @@ export class MemorySessionStore extends Store implements SessionStore {
   constructor(options: MemoryStoreOptions) {
     super();
     const { maxSessions, ttlMs = 86_400_000, tombstoneMs = 10_000, now = Date.now } = options;
-    // every way out of the cache (evicted, replaced, deleted, cleared) passes here: the index follows
-    const dispose = (entry: Entry, key: string) => {
-      if (entry.userId !== undefined) this.index.remove(entry.userId, key);
-    };
-    this.cache = new LRUCache({ max: maxSessions, dispose });
+    this.cache = new LRUCache<string, Entry>({
+      max: maxSessions,
+      // every way out of the cache (evicted, replaced, deleted, cleared) passes here: the index follows
+      dispose: ({ userId }, key) => userId !== undefined && this.index.remove(userId, key),
+    });
     this.tombstones = new Tombstones(tombstoneMs, now);
     this.ttlMs = ttlMs;
     this.now = now;
@@ -53,11 +53,8 @@ export class MemorySessionStore extends Store implements SessionStore {
 
   private live(key: string): Entry | undefined {
     const entry = this.cache.get(key);
-    if (entry && entry.expires <= this.now()) {
-      this.cache.delete(key);
-      return undefined;
-    }
-    return entry;
+    if (!entry || entry.expires > this.now()) return entry;
+    this.cache.delete(key); // expired: out of the cache and, through dispose, out of the index
   }
 
   /** How many users the per-user index holds (for tests). */
