@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { storeKey } from '../stores/key';
 import type { SessionStore } from '../stores/types';
 import type { User } from '../users/types';
+import { lastActiveAt } from './user-sessions';
 
 /** One of the user's sessions as /sessions shows it. */
 export interface ListedSession {
@@ -53,17 +54,16 @@ export async function listSessions(
       (data.generation ?? 0) >= user.generation && now - (data.loginAt ?? 0) < config.login.maxAgeMs,
   );
   return live
-    .map(({ key, data, expiresAt }) => ({
-      key,
+    .map((listed) => ({
+      key: listed.key,
       shown: {
-        id: sessionHandle(secret, key),
-        current: key === currentKey,
-        createdAt: new Date(data.loginAt ?? 0).toISOString(),
-        // no write per request for it: the store's expiry moves with each request by the idle lifetime
-        lastActiveAt: new Date(expiresAt - config.session.maxAgeMs).toISOString(),
-        device: data.device ?? 'unknown device',
-        ip: data.ip ?? null,
-        persistent: data.persistent ?? true, // sessions from before the checkbox had persistent cookies
+        id: sessionHandle(secret, listed.key),
+        current: listed.key === currentKey,
+        createdAt: new Date(listed.data.loginAt ?? 0).toISOString(),
+        lastActiveAt: new Date(lastActiveAt(listed, config.session.maxAgeMs)).toISOString(),
+        device: listed.data.device ?? 'unknown device',
+        ip: listed.data.ip ?? null,
+        persistent: listed.data.persistent ?? true, // sessions from before the checkbox had persistent cookies
       },
     }))
     .sort((a, b) => b.shown.lastActiveAt.localeCompare(a.shown.lastActiveAt));
