@@ -13,7 +13,7 @@ import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
 import { healthRoutes } from './routes/health';
 import { homeRoutes } from './routes/home';
-import { sessionRoutes } from './routes/sessions';
+import { yourSessionsRoutes } from './routes/sessions';
 import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
 import type { SessionStore } from './stores/types';
@@ -70,7 +70,7 @@ export function createApp({
   app.use(homeRoutes({ config, users, clock }));
   app.use(authRoutes({ config, users, hasher, clock, limiter }));
   app.use(demoRoutes(config));
-  app.use(sessionRoutes({ config, users, hasher, clock, limiter, store }));
+  app.use(yourSessionsRoutes({ config, users, hasher, clock, limiter, store }));
   app.use(accountRoutes({ config, users, hasher, clock, limiter, store }));
 
   // errors

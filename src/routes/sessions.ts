@@ -24,7 +24,7 @@ export function done(req: Request, res: Response, json: unknown, location: strin
  * "Your sessions": list them and end any, the others, or all. Revoking never waits for the target's
  * lock (it may be this very request's): the store's tombstone drops a write of a revoked session.
  */
-export function sessionRoutes(deps: SessionsDeps): Router {
+export function yourSessionsRoutes(deps: SessionsDeps): Router {
   const { config, users, store } = deps;
   const router = Router();
   const loggedIn = requireLogin(deps);
