@@ -258,6 +258,20 @@ describe('re-authentication', () => {
     expect(login.status).toBe(429);
   });
 
+  it('lets a browser confirm through the form it was shown, then sends it back to /sessions', async () => {
+    const { a } = await stale();
+    const asBrowser = (req: request.Test) => req.type('form').set('Accept', 'text/html');
+
+    const asked = await asBrowser(a.post('/sessions/revoke-others'));
+    const confirmed = await asBrowser(a.post('/sessions/revoke-others')).send({ password: PASSWORD });
+
+    expect(asked.status).toBe(403);
+    expect(asked.text).toContain('action="/sessions/revoke-others"');
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.location).toBe('/sessions');
+    expect((await sessionsOf(a)).length).toBe(1);
+  });
+
   it('opens a new window after a confirmed password', async () => {
     const { a } = await stale();
 
