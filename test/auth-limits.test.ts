@@ -4,6 +4,7 @@ import { createPasswordHasher, type PasswordHasher } from '../src/auth/password'
 import { createSemaphore } from '../src/auth/semaphore';
 import { createAttemptLimiter } from '../src/auth/throttle';
 import { buildApp, testConfig } from './helper';
+import { stubRedis } from './support/redis-keys';
 
 const PASSWORD = 'correct horse battery staple';
 type Client = ReturnType<typeof request>;
@@ -59,7 +60,7 @@ describe('POST /signup throttle', () => {
 
   it('answers 503 at once when the counter store is down, without hashing', async () => {
     const hasher = countingHasher();
-    const disconnected = { isReady: false, eval: () => Promise.reject(new Error('unreachable')) };
+    const disconnected = stubRedis({ isReady: false, eval: () => Promise.reject(new Error('unreachable')) });
     const limiter = createAttemptLimiter(testConfig(), disconnected);
     const { app } = buildApp({ hasher, limiter });
 

@@ -16,3 +16,8 @@ export async function sessionKey(client: RedisClient, prefix: string, sid: strin
 export async function sessionTtlMs(client: RedisClient, prefix: string, sid: string): Promise<number> {
   return client.pTTL(await sessionKey(client, prefix, sid));
 }
+
+/** A stand-in for a node-redis client with only what a test needs (e.g. rate-limiter-flexible's isReady and eval). */
+export function stubRedis(fake: { isReady: boolean; eval: () => Promise<unknown> }): RedisClient {
+  return fake as unknown as RedisClient; // the rest of the client is never reached
+}
