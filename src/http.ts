@@ -36,6 +36,20 @@ export function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store').vary('Cookie');
 }
 
+/**
+ * The one cache rule for cookies: any response that sets one is no-store and varies by Cookie,
+ * whichever route or error sent it. Runs as the headers go out, by wrapping writeHead as on-headers
+ * does; mounted before express-session, whose own wrapper is outer, so it sees the cookie set there.
+ */
+export const noStoreWithCookies: RequestHandler = (_req, res, next) => {
+  const writeHead = res.writeHead as (...args: unknown[]) => Response;
+  res.writeHead = function (this: Response, ...args: unknown[]) {
+    if (this.hasHeader('set-cookie')) noStore(this);
+    return writeHead.apply(this, args);
+  } as Response['writeHead'];
+  next();
+};
+
 /** A short message as JSON `{ error }` or a small page with a link home. */
 export function replyMessage(req: Request, res: Response, status: number, message: string) {
   reply(req, res, status, {
