@@ -22,6 +22,7 @@ function countingHasher(): PasswordHasher & { hashes: number } {
   const counter = {
     hashes: 0,
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password: string) => {
       counter.hashes++;
       return real.hash(password);
@@ -95,6 +96,7 @@ function oneAtATimeHasher() {
     });
   const hasher: PasswordHasher = {
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password) => hold(() => real.hash(password)),
     verify: (stored, password) => hold(() => real.verify(stored, password)),
   };
@@ -117,6 +119,7 @@ describe('a full password hash queue', () => {
     });
     const hasher: PasswordHasher = {
       dummy: real.dummy,
+      needsRehash: real.needsRehash,
       hash: (password) => real.hash(password),
       verify: (stored, password) => {
         if (++calls === 2) bothIn();
