@@ -3,7 +3,7 @@ import { createPasswordHasher, type PasswordHasher } from './auth/password';
 import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { openDatabase } from './db';
-import { errorHandler, noStoreWithCookies, notFound } from './http';
+import { createErrorHandler, noStoreWithCookies, notFound } from './http';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
@@ -72,6 +72,6 @@ export function createApp({
 
   // errors
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(createErrorHandler(clock)); // its own count of refusals, so apps never share one
   return app;
 }
