@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import request from 'supertest';
+import type { SessionData } from 'express-session';
+import request, { type Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
@@ -15,27 +16,31 @@ const LIFETIME_MS = 60_000;
 const PASSWORD = 'correct horse battery staple';
 const config = testConfig({ SESSION_MAX_AGE_SECONDS: String(LIFETIME_MS / 1000) });
 
-/** Every route that saves the session before it answers; each visit returns the cookie it set. */
-const savingRoutes: Record<string, (app: Express, cookie: string, n: number) => Promise<string>> = {
-  'GET /increment': async (app, cookie) =>
-    sessionCookie(await request(app).get('/increment').set('Cookie', cookie).expect(200)) ?? '',
-  'POST /login': async (app, cookie) => {
-    const res = await request(app)
+/** Every route that saves the session before it answers; each visit sends the cookie and checks the status. */
+const savingRoutes: Record<string, (app: Express, cookie: string, n: number) => Promise<Response>> = {
+  'GET /increment': (app, cookie) => request(app).get('/increment').set('Cookie', cookie).expect(200),
+  'POST /login': (app, cookie) =>
+    request(app)
       .post('/login')
       .set('Cookie', cookie)
       .send({ username: 'regular', password: PASSWORD })
-      .expect(200);
-    return sessionCookie(res) ?? '';
-  },
-  'POST /signup': async (app, cookie, n) => {
-    const res = await request(app)
+      .expect(200),
+  'POST /signup': (app, cookie, n) =>
+    request(app)
       .post('/signup')
       .set('Cookie', cookie)
       .send({ username: `newcomer${n}`, password: PASSWORD })
-      .expect(201);
-    return sessionCookie(res) ?? '';
-  },
+      .expect(201),
 };
+
+/** The session cookie a visit set, `name=value`. */
+const cookieFrom = (res: Response) => sessionCookie(res) ?? '';
+
+/** The expiry (ms since epoch) of the session cookie a response set. */
+function cookieExpiry(res: Response): number {
+  const header = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('sid='));
+  return Date.parse(/Expires=([^;]+)/.exec(header ?? '')?.[1] ?? '');
+}
 
 /** An app on the store, with a user for the logins, and a session whose count is 1. */
 async function startVisitor(store: SessionStore) {
@@ -77,18 +82,35 @@ describe.each(Object.keys(inProcessStores))('idle renewal on the %s store', (sto
 
       for (let n = 0; n < 4; n++) {
         vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
-        cookie = await visit(app, cookie, n);
+        cookie = cookieFrom(await visit(app, cookie, n));
       }
       vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
 
       expect(await countOf(app, cookie)).toBe(1 + increments + 1);
     });
 
+    it('stores the expiry the cookie of its answer carries', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const store = (inProcessStores[storeName] as () => SessionStore)();
+      const { app, cookie: first } = await startVisitor(store);
+      vi.advanceTimersByTime(LIFETIME_MS / 2);
+
+      const res = await visit(app, first, 0);
+      const stored = await new Promise<SessionData | null | undefined>((resolve, reject) =>
+        store.get(sessionIdOf(cookieFrom(res)), (err, session) => (err ? reject(err) : resolve(session))),
+      );
+
+      // the header has whole seconds
+      const storedSeconds = Math.floor(new Date(stored?.cookie.expires ?? 0).getTime() / 1000);
+      expect(storedSeconds * 1000).toBe(cookieExpiry(res));
+      expect(cookieExpiry(res)).toBeGreaterThan(Date.now() + LIFETIME_MS - 1000);
+    });
+
     it('ends a session left alone for the idle lifetime after its last visit', async () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       const { app, cookie: first } = await startVisitor((inProcessStores[storeName] as () => SessionStore)());
       vi.advanceTimersByTime(LIFETIME_MS / 2);
-      const cookie = await visit(app, first, 0);
+      const cookie = cookieFrom(await visit(app, first, 0));
 
       vi.advanceTimersByTime(LIFETIME_MS + 1000);
 
@@ -145,7 +167,7 @@ describe.runIf(redisAvailable('idle renewal on Redis'))('idle renewal on the Red
 
     for (let n = 0; n < 3; n++) {
       vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
-      cookie = await visit(app, cookie, n);
+      cookie = cookieFrom(await visit(app, cookie, n));
       ttls.push(await sessionTtlMs(store.client, prefix, sessionIdOf(cookie)));
     }
 
