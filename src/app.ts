@@ -3,7 +3,7 @@ import { createPasswordHasher, type PasswordHasher } from './auth/password';
 import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { openDatabase } from './db';
-import { errorHandler, notFound } from './http';
+import { createErrorHandler, noStoreWithCookies, notFound } from './http';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
@@ -62,6 +62,7 @@ export function createApp({
   // refused before any session is loaded, so a cross-origin request changes nothing
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
+  app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
   app.use(createSessionMiddleware(config, store));
 
   // routes
@@ -71,6 +72,6 @@ export function createApp({
 
   // errors
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(createErrorHandler(clock)); // its own count of refusals, so apps never share one
   return app;
 }

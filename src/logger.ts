@@ -65,3 +65,22 @@ export function requestLogger(logger: Logger): RequestHandler {
     next();
   };
 }
+
+/**
+ * At most one line per kind per interval: `throttle(kind, log)` calls `log(count)` with how many
+ * were asked for since the kind's last line (this one included), or skips it. A flood of refusals
+ * then writes a line a second, not one per request. One per app: nothing shared between apps.
+ */
+export function createLogThrottle(clock: () => number, intervalMs = 1000) {
+  const kinds = new Map<string, { loggedAt: number; count: number }>(); // kinds are a few fixed messages
+  return (kind: string, log: (count: number) => void): void => {
+    const now = clock();
+    const seen = kinds.get(kind) ?? { loggedAt: Number.NEGATIVE_INFINITY, count: 0 };
+    kinds.set(kind, seen);
+    seen.count++;
+    if (now - seen.loggedAt < intervalMs) return;
+    log(seen.count);
+    seen.loggedAt = now;
+    seen.count = 0;
+  };
+}

@@ -25,6 +25,7 @@ function countingHasher(): PasswordHasher & { hashes: number; verifies: number }
     hashes: 0,
     verifies: 0,
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password: string) => {
       counter.hashes++;
       return real.hash(password);

@@ -6,6 +6,8 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** whether the password matches the stored hash; takes the same time whatever the answer */
   verify(stored: string, password: string): Promise<boolean>;
+  /** whether a stored hash was made with weaker parameters than the current ones: rehash it at login */
+  needsRehash(stored: string): boolean;
   /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
   readonly dummy: string;
 }
@@ -90,6 +92,11 @@ export function createPasswordHasher({
       const { params: theirs, salt, key } = parseHash(stored);
       const candidate = await limit(() => derive(password, salt, theirs, key.length));
       return timingSafeEqual(candidate, key);
+    },
+
+    needsRehash(stored) {
+      const { params: theirs } = parseHash(stored);
+      return theirs.N < params.N || theirs.r < params.r || theirs.p < params.p;
     },
   };
 }
