@@ -43,10 +43,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   const { store, lock, limiter } = sessionBackend(config, logger, sqlite);
   let closing: Promise<void> | undefined;
   const close = async () => {
-    await store.close().then(
-      () => logger.info('session store closed'),
-      (err) => logger.error({ err }, 'closing the session store failed'),
-    );
+    await store.close().catch((err) => logger.error({ err }, 'closing the session store failed'));
     await users.close?.().catch((err) => logger.error({ err }, 'closing the user store failed'));
     if (db?.open) db.close(); // last: the session and user stores may both use it
   };
@@ -111,7 +108,7 @@ function openSqlite(path: string): Database {
   } catch (err) {
     db?.close();
     const { code, message } = err as { code?: string; message?: string };
-    const what = db ? 'written' : 'opened';
+    const what = db || code?.startsWith('SQLITE_READONLY') ? 'written' : 'opened';
     throw new StartError(
       `database ${path} cannot be ${what} (${code ?? message}): check the file and its directory`,
       {

@@ -22,13 +22,12 @@ async function main(logger: Logger, config: Config): Promise<void> {
   const ready = await withSecret(config, logger);
   if (config.session.secure && config.trustProxy === false)
     logger.warn(
-      'COOKIE_SECURE is on but TRUST_PROXY is not set: behind a TLS proxy, set TRUST_PROXY or no cookie is sent',
+      'cookies are Secure and TRUST_PROXY is not set: no cookie over plain HTTP or from behind a TLS proxy',
     );
   const backends = await createBackends(ready, logger);
   const stopping = new AbortController();
   const app = createApp({ ...backends, config: ready, logger, stopping: stopping.signal });
-  const { limits } = config;
-  const { server, drain } = createHttpServer(app, limits);
+  const { server, drain } = createHttpServer(app, config.limits);
   const url = await listen(server, config.port, config.host).catch(async (err) => {
     await backends.close();
     throw err;
@@ -37,18 +36,20 @@ async function main(logger: Logger, config: Config): Promise<void> {
 
   const shutdown = async (signal: string) => {
     if (stopping.signal.aborted) return;
-    stopping.abort(); // readiness fails now; serving goes on through the delay
+    stopping.abort(); // readiness fails from now on
+    const { shutdownDelayMs: delay, shutdownTimeoutMs } = config.limits;
     logger.info(
-      `${signal}: not ready; serving ${limits.shutdownDelayMs} ms more, then finishing in-flight requests`,
+      `${signal}: ${delay ? `not ready, serving ${delay} ms more, then ` : ''}finishing in-flight requests`,
     );
-    await new Promise((resolve) => setTimeout(resolve, limits.shutdownDelayMs));
-    // a store that will not close must not keep the process up past the deadline
+    await new Promise((resolve) => setTimeout(resolve, delay)); // the balancer stops sending first
+    // from the end of the delay: a store that will not close must not keep the process up past the deadline
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, limits.shutdownTimeoutMs + 1500).unref();
+    }, shutdownTimeoutMs + 1500).unref();
     await drain();
     await backends.close();
+    logger.info('backends closed');
     logger.info('stopped');
     process.exit(0);
   };
