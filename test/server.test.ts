@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpServer } from '../src/listen';
+import { createHttpServer, displayUrl } from '../src/listen';
 import { wantsPrettyLogs } from '../src/logger';
 import { buildApp, sessionIdOf, TEST_SECRET, testConfig } from './helper';
 import { immutableOrSkip, tempDir } from './support/files';
@@ -356,5 +356,14 @@ describe('SHUTDOWN_DELAY_MS', () => {
     expect(answered.every((r) => r.status === 200)).toBe(true);
     expect(answered.length + 3).toBe(completed.length); // the three probes above, and every load request read
     expect(server.logs.filter((l) => l.msg === 'request aborted')).toEqual([]);
+  });
+});
+
+describe('displayUrl', () => {
+  it('writes localhost for a loopback host and the address itself otherwise', () => {
+    expect(displayUrl('127.0.0.1', 3000)).toBe('http://localhost:3000');
+    expect(displayUrl('::1', 3000)).toBe('http://localhost:3000');
+    expect(displayUrl('0.0.0.0', 3000)).toBe('http://0.0.0.0:3000');
+    expect(displayUrl('fd00::1', 3000)).toBe('http://[fd00::1]:3000');
   });
 });
