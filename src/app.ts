@@ -10,7 +10,7 @@ import { crossOriginProtection } from './origin';
 import { assetRoutes } from './routes/assets';
 import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
-import { healthRoutes } from './routes/health';
+import { healthRoutes, type ReadinessChecks } from './routes/health';
 import { homeRoutes } from './routes/home';
 import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
@@ -31,6 +31,10 @@ export interface AppDeps {
   clock?: () => number;
   /** login attempt counters; in memory by default, Redis when instances share a Redis store */
   limiter?: AttemptLimiter;
+  /** readiness probes by name; the session store's ping by default */
+  checks?: ReadinessChecks;
+  /** aborted when the server begins to shut down: readiness fails from then on */
+  stopping?: AbortSignal;
 }
 
 /**
@@ -46,6 +50,8 @@ export function createApp({
   hasher = createPasswordHasher({ cost: config.login.scryptCost, concurrency: config.login.hashConcurrency }),
   clock = Date.now,
   limiter = createAttemptLimiter(config),
+  checks = { sessions: () => store.ping() },
+  stopping,
 }: AppDeps): Express {
   const app = express();
 
@@ -57,7 +63,7 @@ export function createApp({
   // middleware
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
-  app.use(healthRoutes(store)); // before sessions: probes never create or load one
+  app.use(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs })); // before sessions: probes never create or load one
   app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));

@@ -3,21 +3,9 @@ import { HttpError } from './errors';
 import { createLogThrottle } from './logger';
 import { html, page } from './views';
 
-// clients send a handful of distinct Accept headers; negotiating each once saves parsing it per request
-const MAX_REMEMBERED_ACCEPTS = 100;
-const htmlByAccept = new Map<string | undefined, boolean>();
-
 /** Browsers get HTML; curl, fetch and anything that prefers JSON or accepts all get JSON. */
 export function prefersHtml(req: Request): boolean {
-  const accept = req.headers.accept;
-  let html = htmlByAccept.get(accept);
-  if (html === undefined) {
-    html = req.accepts(['json', 'html']) === 'html';
-    // bounded, so a client sending endless made-up headers costs memory once; oldest out first
-    if (htmlByAccept.size >= MAX_REMEMBERED_ACCEPTS) htmlByAccept.delete(htmlByAccept.keys().next().value);
-    htmlByAccept.set(accept, html);
-  }
-  return html;
+  return req.accepts(['json', 'html']) === 'html';
 }
 
 /** Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. */

@@ -21,8 +21,8 @@ export interface ScryptParams {
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
-// hashes allowed to queue per running one: at OWASP's cost (~0.3 s a hash on our 2 cores) the last in
-// line waits about 16 × 0.3 ≈ 5 s; a longer queue would only answer clients that already gave up
+// hashes allowed to queue per running one: at OWASP's cost the last in line waits 16 hash times, a few
+// seconds; a longer queue would only answer clients that already gave up
 const WAITING_PER_SLOT = 16;
 
 function derive(
