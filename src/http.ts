@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { HttpError } from './errors';
+import { withInspector } from './inspector';
 import { html, page } from './views';
 
 // clients send a handful of distinct Accept headers; negotiating each once saves parsing it per request
@@ -27,7 +28,8 @@ export function reply(
   body: { json: unknown; html: () => string },
 ) {
   res.vary('Accept').status(status);
-  if (prefersHtml(req)) res.type('html').send(body.html());
+  if (prefersHtml(req))
+    res.type('html').send(withInspector(req, res, body.html())); // every page shows the session
   else res.json(body.json);
 }
 
