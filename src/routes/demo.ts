@@ -45,7 +45,7 @@ export function demoRoutes(config: Config): Router {
       await endSession(req, res, config, 'Error clearing session');
       noStore(res);
       reply(req, res, 200, {
-        json: { message: 'Session cleared', detail: CLEARED },
+        json: { message: 'Session cleared' },
         html: () =>
           page(
             'Session cleared',
