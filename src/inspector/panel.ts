@@ -2,6 +2,8 @@ import { html, type SafeHtml } from '../views';
 import type { Inspection } from './inspect';
 import { ACTION_WORDS, COOKIE_WORDS, fromNow, SECURE_OVER_HTTP } from './words';
 
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 const time = (iso: string, id: string, now: number) =>
   html`<time id="${id}" datetime="${iso}">${new Date(iso).toUTCString()}</time> (${fromNow(iso, now)})`;
 
@@ -20,7 +22,7 @@ function sessionRows(s: NonNullable<Inspection['session']>, now: number): SafeHt
 the SHA-256 of the ID: the store holds only this hash, never the ID.</dd>
 <dd>Store: <code id="inspector-store">${s.store}</code></dd>
 <dt>Cookie</dt>
-<dd><code>${c.name}</code> · ${c.httpOnly ? 'HttpOnly' : 'readable by scripts'} · SameSite=${c.sameSite} · ${c.secure ? 'Secure' : 'not Secure'} · Path=${c.path}</dd>
+<dd><code>${c.name}</code> · ${c.httpOnly ? 'HttpOnly' : 'readable by scripts'} · SameSite=${capitalize(c.sameSite)} · ${c.secure ? 'Secure' : 'not Secure'} · Path=${c.path}</dd>
 <dd>${c.expires ? html`Expires ${time(c.expires, 'inspector-expires', now)}; each visit moves it (<code>rolling: true</code>).` : 'Ends when the browser closes.'}</dd>
 <dt>Stored data</dt>
 <dd><pre id="inspector-data">${JSON.stringify(s.data, null, 2)}</pre></dd>`;
@@ -30,15 +32,15 @@ function userRows(u: NonNullable<Inspection['user']>, now: number): SafeHtml {
   const who = u.username ? html`<strong>${u.username}</strong> (user ${u.userId})` : html`user ${u.userId}`;
   const change = u.idChange;
   return html`<dt>Login</dt>
-<dd>${who}, since ${time(u.loginAt, 'inspector-login-at', now)}.</dd>
-<dd>${u.loginExpired ? 'The login has expired; log in again.' : html`The login ends ${time(u.loginExpiresAt, 'inspector-login-ends', now)}, however active you are.`}</dd>
 ${
   change
-    ? html`<dd id="inspector-id-change">Your session ID changed from <code>${change.from}</code> to <code>${change.to}</code> at login: a planted pre-login ID is now worthless.${
+    ? html`<dd class="id-change" id="inspector-id-change">Your session ID changed from <code>${change.from}</code> to <code>${change.to}</code> at login: a planted pre-login ID is now worthless.${
         change.countCarried === undefined ? '' : html` Your count (${change.countCarried}) was carried over.`
       }</dd>`
     : ''
-}`;
+}
+<dd>${who}, since ${time(u.loginAt, 'inspector-login-at', now)}.</dd>
+<dd>${u.loginExpired ? 'The login has expired; log in again.' : html`The login ends ${time(u.loginExpiresAt, 'inspector-login-ends', now)}, however active you are.`}</dd>`;
 }
 
 /** The panel "What the server knows about you": server-rendered, no script. */

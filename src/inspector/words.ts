@@ -25,11 +25,15 @@ export const ACTION_WORDS: Record<SessionAction, string> = {
 export const SECURE_OVER_HTTP =
   'This server only sends its cookie over HTTPS; over plain HTTP every visit is a new session.';
 
-/** "in 23 h 59 min", "in 4 min", or "already passed". */
+const span = (minutes: number) => {
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor(minutes / 60), minutes % 60];
+  if (d >= 2) return `${d} d ${h % 24} h`; // hours up to two days: "in 23 h 59 min" reads better than "0 d"
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+};
+
+/** "in 23 h 59 min" or "4 min ago". */
 export function fromNow(iso: string, now: number): string {
   const minutes = Math.floor((new Date(iso).getTime() - now) / 60_000);
-  if (minutes < 0) return 'already passed';
-  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24, minutes % 60];
-  if (d > 0) return `in ${d} d ${h} h`;
-  return h > 0 ? `in ${h} h ${m} min` : `in ${m} min`;
+  if (minutes >= 0) return `in ${span(minutes)}`;
+  return minutes === -1 ? 'just now' : `${span(-minutes - 1)} ago`;
 }

@@ -68,6 +68,7 @@ pre, code { overflow-wrap: anywhere; }
 .inspector dt:first-child { margin-top: 0; }
 .inspector dd { margin: 0 0 0.3rem; }
 .inspector p { margin: 0; }
+.inspector .id-change { margin: 0.2rem 0 0.5rem; padding: 0.5rem 0.75rem; border-left: 4px solid var(--link); background: var(--soft); }
 .inspector .notice { margin: 0 0 0.9rem; padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
 .diagram { margin: 0 0 1.5rem; }
 .diagram img { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 10px; }

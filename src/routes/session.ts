@@ -54,7 +54,7 @@ changes nothing in it; <a href="/increment">/increment</a> does. Scripts can ask
         html: () =>
           page(
             'How a login session works',
-            html`<figure class="diagram"><img src="/workflow.svg" width="960" height="720"
+            html`<figure class="diagram"><img src="/workflow.svg" width="960" height="872"
   alt="Browser, server and session store as three lanes, with the numbered steps listed below">
 <figcaption>The login session cookie workflow: browser, server and session store.</figcaption></figure>
 <ol class="steps">${WORKFLOW_STEPS.map(
