@@ -104,7 +104,9 @@ describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', (
     expect(res?.status()).toBe(200);
     expect(diagram.status()).toBe(200);
     expect(diagram.headers()['content-type']).toMatch(/^image\/svg\+xml/);
-    expect(await page.locator('.diagram img').evaluate((img: unknown) => (img as Decodable).naturalWidth)).toBeGreaterThan(0);
+    expect(
+      await page.locator('.diagram img').evaluate((img: unknown) => (img as Decodable).naturalWidth),
+    ).toBeGreaterThan(0);
     expect(await page.locator('ol.steps li').count()).toBe(13);
     expect(errors).toEqual([]);
     await page.screenshot({ path: artifactPath('inspector-how-it-works'), fullPage: true });
