@@ -25,7 +25,7 @@ describe('the inspector panel', () => {
 
     const actions = [];
     for (const path of ['/increment', '/increment', '/session', '/clear'])
-      actions.push(panelAttr(await html(agent.get(path)), 'inspector-action', 'data-action'));
+      actions.push(panelAttr(await html(agent.get(path)), 'inspector-action', 'data-result'));
 
     expect(actions).toEqual(['created', 'saved', 'loaded', 'destroyed']);
   });

@@ -53,7 +53,7 @@ ${request.secureOverHttp ? html`<p class="notice" id="inspector-secure">${SECURE
 <dl>
 <dt>This request</dt>
 <dd id="inspector-cookie" data-outcome="${view.cookie}">${COOKIE_WORDS[view.cookie]}</dd>
-<dd id="inspector-action" data-action="${request.action}">${ACTION_WORDS[request.action]}</dd>
+<dd id="inspector-action" data-result="${request.action}">${ACTION_WORDS[request.action]}</dd>
 <dd id="inspector-set-cookie">${setCookieLine(view)}</dd>
 ${session ? sessionRows(session, now) : ''}
 ${user ? userRows(user, now) : ''}
