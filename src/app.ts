@@ -4,6 +4,7 @@ import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { openDatabase } from './db';
 import { createErrorHandler, noStoreWithCookies, notFound } from './http';
+import { inspectRequests } from './inspector';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
@@ -12,6 +13,7 @@ import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
 import { healthRoutes, type ReadinessChecks } from './routes/health';
 import { homeRoutes } from './routes/home';
+import { sessionRoutes } from './routes/session';
 import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
 import type { SessionStore } from './stores/types';
@@ -70,11 +72,13 @@ export function createApp({
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
   app.use(createSessionMiddleware(config, store));
+  app.use(inspectRequests(config, clock)); // notes the session as it arrived, for the inspector panel
 
   // routes
   app.use(homeRoutes({ config, users, clock }));
   app.use(authRoutes({ config, users, hasher, clock, limiter }));
   app.use(demoRoutes(config));
+  app.use(sessionRoutes());
 
   // errors
   app.use(notFound);

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { HttpError } from './errors';
+import { withInspector } from './inspector';
 import { createLogThrottle } from './logger';
 import { html, page } from './views';
 
@@ -16,7 +17,8 @@ export function reply(
   body: { json: unknown; html: () => string },
 ) {
   res.vary('Accept').status(status);
-  if (prefersHtml(req)) res.type('html').send(body.html());
+  if (prefersHtml(req))
+    res.type('html').send(withInspector(req, res, body.html())); // every page shows the session
   else res.json(body.json);
 }
 

@@ -136,7 +136,7 @@ export function authRoutes(deps: AuthDeps): Router {
     .post(async (req, res) => {
       await endSession(req, res, config, 'Error logging out');
       noStore(res);
-      if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/');
+      if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/?logged-out'); // home says what happened
       res.vary('Accept').json({ message: 'Logged out' });
     })
     .all(allow('POST')); // GET never logs out: a link or an image on any page could
