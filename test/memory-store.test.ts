@@ -75,6 +75,16 @@ describe('MemorySessionStore per-user index', () => {
     expect(store.indexedUsers).toBe(0);
   });
 
+  it('empties the index when the store is cleared', async () => {
+    const store = new MemorySessionStore({ maxSessions: 10 });
+    await call((cb) => store.set('user', sessionOf(Date.now() + 60_000, USER), cb));
+
+    await call((cb) => store.clear(cb));
+
+    await store.close();
+    expect(store.indexedUsers).toBe(0);
+  });
+
   it('indexes no anonymous session', async () => {
     const store = new MemorySessionStore({ maxSessions: 10 });
 
