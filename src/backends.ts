@@ -59,17 +59,26 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
 
 function sessionBackend(config: Config, logger: Logger, sqlite: () => Database): Sessions {
   const local = () => ({ lock: new MemoryLock(config.lock), limiter: createAttemptLimiter(config) });
+  // the idle lifetime for cookies without an expiry; ended sessions refuse writes as long as a lock can be held
+  const lifetimes = { ttlMs: config.session.maxAgeMs, tombstoneMs: config.lock.ttlMs };
   switch (config.store.kind) {
     case 'memory':
-      return { store: new MemorySessionStore({ maxSessions: config.store.memoryMaxSessions }), ...local() };
+      return {
+        store: new MemorySessionStore({ ...lifetimes, maxSessions: config.store.memoryMaxSessions }),
+        ...local(),
+      };
     case 'sqlite': {
-      const store = new SqliteSessionStore({ db: sqlite(), maxSessions: config.store.sqliteMaxSessions });
+      const store = new SqliteSessionStore({
+        ...lifetimes,
+        db: sqlite(),
+        maxSessions: config.store.sqliteMaxSessions,
+      });
       // the sqlite lock: SqliteLock (src/lock/sqlite.ts) replaces this MemoryLock to span processes
       return { store, ...local() };
     }
     case 'redis': {
       const { redisUrl: url, redisPrefix: prefix, timeoutMs } = config.store;
-      const store = new RedisSessionStore({ url, prefix, timeoutMs, logger });
+      const store = new RedisSessionStore({ ...lifetimes, url, prefix, timeoutMs, logger });
       return {
         store,
         lock: redisLock(config, store, logger),

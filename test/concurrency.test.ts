@@ -91,6 +91,42 @@ describe('GET /increment, 100 at once with one cookie', () => {
   });
 });
 
+// every store joins this list once it keeps the per-user index
+const indexedStores: Array<[string, () => Promise<SessionStore>]> = [
+  ['memory', async () => deferReads(new MemorySessionStore({ maxSessions: 100 }))],
+];
+
+/** Signs up at url; resolves to the logged-in session's cookie. */
+async function signedUpCookie(url: string): Promise<string> {
+  const res = await fetch(`${url}/signup`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'ann', password: 'correct horse battery staple' }),
+  });
+  if (res.status !== 201) throw new Error(`signup answered ${res.status}`);
+  return cookieOf(res.headers) ?? '';
+}
+
+describe.each(indexedStores)(
+  'GET /increment, 100 at once on one logged-in session, %s store',
+  (_name, makeStore) => {
+    it('counts exactly 100 and the index holds that session exactly once', async () => {
+      const store = await makeStore();
+      const url = await serve(store);
+      const cookie = await signedUpCookie(url);
+
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => getJson(`${url}/increment`, cookie)),
+      );
+
+      const listed = await store.listByUser(1);
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      expect(listed).toHaveLength(1);
+      expect(listed[0]?.data.count).toBe(100);
+    });
+  },
+);
+
 const hasRedis = redisAvailable('redis concurrency tests');
 
 describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redis', () => {

@@ -44,7 +44,13 @@ export function buildApp(options: AppOptions = {}): {
   users: UserStore;
 } {
   const config = options.config ?? testConfig();
-  const store = options.store ?? new MemorySessionStore({ maxSessions: 1000 });
+  const store =
+    options.store ??
+    new MemorySessionStore({
+      maxSessions: 1000,
+      ttlMs: config.session.maxAgeMs,
+      tombstoneMs: config.lock.ttlMs,
+    });
   const users = options.users ?? new SqliteUserStore(openDatabase(':memory:'));
   const app = createApp({ ...options, config, store, users, logger: silentLogger });
   return { app, store, config, users };

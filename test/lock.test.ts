@@ -1,8 +1,11 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLock, SessionBusyError, SessionReplacedError } from '../src/lock';
+import { createApp } from '../src/app';
+import { MemoryLock, SessionBusyError, type SessionLock, SessionReplacedError } from '../src/lock';
 import { ReplacedSessions } from '../src/lock/replaced';
-import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
+import { storeKey } from '../src/stores/key';
+import { MemorySessionStore } from '../src/stores/memory';
+import { buildApp, sessionCookie, sessionIdOf, signedSessionId, silentLogger, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
 
@@ -118,6 +121,45 @@ describe('ReplacedSessions', () => {
     for (const sid of ['a', 'b', 'c']) replaced.add(sid);
 
     expect([replaced.has('a'), replaced.has('b'), replaced.has('c')]).toEqual([false, true, true]);
+  });
+});
+
+describe('the session lock key', () => {
+  const appWith = (lock: SessionLock) =>
+    createApp({
+      config: testConfig(),
+      store: new MemorySessionStore({ maxSessions: 10 }),
+      lock,
+      logger: silentLogger,
+    });
+
+  it('is the store key of the session, never the plain ID', async () => {
+    const keys: string[] = [];
+    const app = appWith({
+      acquire: async (key) => {
+        keys.push(key);
+        return () => {};
+      },
+    });
+    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+
+    await request(app).get('/increment').set('Cookie', cookie).expect(200);
+
+    expect(keys).toEqual([storeKey(sessionIdOf(cookie))]); // the first request had no cookie: no lock
+  });
+
+  it('marks the store key of the ID a login replaced, so its stragglers are turned away', async () => {
+    const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
+    const app = appWith(lock);
+    const before = sessionCookie(await request(app).get('/increment')) ?? '';
+
+    await request(app)
+      .post('/signup')
+      .set('Cookie', before)
+      .send({ username: 'alice', password: 'correct horse battery staple' })
+      .expect(201);
+
+    await expect(lock.acquire(storeKey(sessionIdOf(before)))).rejects.toBeInstanceOf(SessionReplacedError);
   });
 });
 

@@ -4,6 +4,7 @@ import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
 import type { RedisCommands } from '../src/lock/redis';
+import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
@@ -53,7 +54,7 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
     await vi.waitFor(() => expect(gated.reads).toHaveLength(1)); // app one holds the lock, stuck in the store
 
     dying.client.destroy(); // the holder "crashes": it neither releases nor renews
-    const left = await survivor.client.pTTL(`lock:sess:${sessionIdOf(cookie)}`);
+    const left = await survivor.client.pTTL(`lock:sess:${storeKey(sessionIdOf(cookie))}`);
     const started = Date.now();
     const res = await request(two).get('/increment').set('Cookie', cookie);
 

@@ -2,8 +2,12 @@ import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { noStore, prefersHtml, reply } from '../http';
 import { regenerateSession, requireSession, saveSession } from '../session';
+import { storeKey } from '../stores/key';
+import type { SessionStore } from '../stores/types';
 import type { User, UserStore } from '../users/types';
 import { html, page } from '../views';
+import { describeDevice } from './device';
+import { endSessionsPastCap } from './user-sessions';
 
 export interface LoginDeps {
   config: Config;
@@ -25,9 +29,10 @@ export async function currentUser(
 
 /**
  * Logs a user in on a fresh session ID (so a planted pre-login cookie is worthless), keeps the
- * visitor's count, and saves before replying so a success means the store has it.
+ * visitor's count, records what a device list shows, and saves before replying so a success means
+ * the store has it. Then ends the user's least recently active sessions past the per-user cap.
  */
-export async function startLogin(req: Request, user: User, now: number): Promise<void> {
+export async function startLogin(req: Request, user: User, now: number, config: Config): Promise<void> {
   const count = requireSession(req).count;
   await regenerateSession(req); // rejects if the store could not destroy the old session
   const session = requireSession(req);
@@ -35,7 +40,18 @@ export async function startLogin(req: Request, user: User, now: number): Promise
   if (count !== undefined) session.count = count;
   session.userId = user.id;
   session.loginAt = now;
+  session.authAt = now;
+  session.ip = (req.ip ?? '').slice(0, 45);
+  session.device = describeDevice(req.get('user-agent'));
   await saveSession(req);
+  // the app's own store: createSessionMiddleware accepts only a SessionStore
+  const store = req.sessionStore as unknown as SessionStore;
+  try {
+    await endSessionsPastCap(store, user.id, storeKey(req.sessionID), config.store.maxSessionsPerUser);
+  } catch (err) {
+    // the login itself is saved; the next login tries the cap again
+    req.log.warn({ err }, 'could not end sessions past the per-user cap');
+  }
 }
 
 /** Lets logged-in users through with res.locals.user set; others get 401, or 303 to /login in a browser. */

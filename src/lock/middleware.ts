@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
+import { storeKey } from '../stores/key';
 import { claimedSessionId } from './session-id';
 import type { Release, SessionLock } from './types';
 
@@ -24,7 +25,8 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     // destroy has finished, so this is the moment the store holds this request's writes
     const end = res.end;
     res.end = ((...args: Parameters<typeof end>) => {
-      finish(res.locals.replacedSessionId === sid ? { replaced: true } : undefined); // a login moved it to a new ID
+      // a login moved it to a new ID; both plain IDs, and the lock marks the key it holds
+      finish(res.locals.replacedSessionId === sid ? { replaced: true } : undefined);
       return end.apply(res, args);
     }) as typeof end;
     // a client that leaves does not stop the handler, which may still write: wait for its end,
@@ -32,7 +34,8 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     res.once('close', () => {
       if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
-    lock.acquire(sid).then((granted) => {
+    // keyed like the store, so ending a session by its store key (another device) can take its lock too
+    lock.acquire(storeKey(sid)).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
       next();

@@ -86,7 +86,7 @@ export function authRoutes(deps: AuthDeps): Router {
       );
       const user = await users.create({ username, passwordHash, createdAt: clock() });
       if (!user) return taken(); // lost a race for the name
-      await startLogin(req, user, clock());
+      await startLogin(req, user, clock(), config);
       loggedIn(req, res, user, 201);
     })
     .all(allow('GET', 'HEAD', 'POST'));
@@ -126,7 +126,7 @@ export function authRoutes(deps: AuthDeps): Router {
           .then((passwordHash) => users.setPasswordHash(user.id, passwordHash))
           .catch((err: Error) => req.log.warn({ reason: err?.message }, 'password rehash failed')); // next login retries
       }
-      await startLogin(req, user, clock());
+      await startLogin(req, user, clock(), config);
       loggedIn(req, res, user, 200);
     })
     .all(allow('GET', 'HEAD', 'POST'));

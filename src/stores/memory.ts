@@ -1,83 +1,113 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
-import type { Callback, SessionStore } from './types';
+import { storeKey } from './key';
+import { Tombstones } from './tombstones';
+import type { Callback, SessionStore, UserSession } from './types';
+import { UserIndex } from './user-index';
 
 interface Entry {
   json: string;
   expires: number;
+  /** the session's user, when logged in: where the per-user index holds its key */
+  userId?: number;
 }
 
 export interface MemoryStoreOptions {
   /** hard cap: past it the least recently used session is evicted */
   maxSessions: number;
+  /** idle lifetime: the expiry of a session whose cookie has none */
+  ttlMs?: number;
+  /** how long a session ended by key or by user refuses writes from its in-flight requests */
+  tombstoneMs?: number;
   now?: () => number;
   pruneIntervalMs?: number;
 }
 
 /**
  * A bounded, volatile session store: at most maxSessions, least recently used evicted first,
- * expired ones pruned on a timer. Everything is gone when the process stops.
+ * expired ones pruned on a timer. Keyed by the hash of each session ID, with a per-user index.
+ * Everything is gone when the process stops.
  */
 export class MemorySessionStore extends Store implements SessionStore {
   private readonly cache: LRUCache<string, Entry>;
+  private readonly index = new UserIndex();
+  private readonly tombstones: Tombstones;
+  private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
 
-  constructor({ maxSessions, now = Date.now, pruneIntervalMs = 60_000 }: MemoryStoreOptions) {
+  constructor(options: MemoryStoreOptions) {
     super();
-    this.cache = new LRUCache({ max: maxSessions });
+    const { maxSessions, ttlMs = 86_400_000, tombstoneMs = 10_000, now = Date.now } = options;
+    this.cache = new LRUCache<string, Entry>({
+      max: maxSessions,
+      // every way out of the cache (evicted, replaced, deleted, cleared) passes here: the index follows
+      dispose: ({ userId }, key) => userId !== undefined && this.index.remove(userId, key),
+    });
+    this.tombstones = new Tombstones(tombstoneMs, now);
+    this.ttlMs = ttlMs;
     this.now = now;
-    this.timer = setInterval(() => this.prune(), pruneIntervalMs).unref();
+    this.timer = setInterval(() => this.prune(), options.pruneIntervalMs ?? 60_000).unref();
   }
 
-  private live(sid: string): Entry | undefined {
-    const entry = this.cache.get(sid);
-    if (entry && entry.expires <= this.now()) {
-      this.cache.delete(sid);
-      return undefined;
-    }
-    return entry;
+  private live(key: string): Entry | undefined {
+    const entry = this.cache.get(key);
+    if (!entry || entry.expires > this.now()) return entry;
+    this.cache.delete(key); // expired: out of the cache and, through dispose, out of the index
+  }
+
+  /** How many users the per-user index holds (for tests). */
+  get indexedUsers(): number {
+    return this.index.users;
   }
 
   /** Deletes every expired session; returns how many. */
   prune(): number {
     const now = this.now();
     let removed = 0;
-    for (const [sid, entry] of this.cache.entries()) {
-      if (entry.expires <= now && this.cache.delete(sid)) removed++;
+    for (const [key, entry] of this.cache.entries()) {
+      if (entry.expires <= now && this.cache.delete(key)) removed++;
     }
     return removed;
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
-    const entry = this.live(sid);
+    const entry = this.live(storeKey(sid));
     cb(undefined, entry ? (parseSession(entry.json) ?? null) : null);
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    this.cache.set(sid, { json: JSON.stringify(session), expires: expiresAt(session, this.now()) });
-    markWritten(session);
+    const key = storeKey(sid);
+    // ended moments ago (by key or by user): a late write of an in-flight request must not revive it
+    if (!this.tombstones.has(key)) {
+      const userId = typeof session.userId === 'number' ? session.userId : undefined;
+      const expires = expiresAt(session, this.now(), this.ttlMs);
+      this.cache.set(key, { json: JSON.stringify(session), expires, userId }); // disposes the old entry first
+      if (userId !== undefined) this.index.add(userId, key);
+      markWritten(session);
+    }
     cb?.();
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    const entry = justWritten(session) ? undefined : this.live(sid);
-    if (entry) entry.expires = expiresAt(session, this.now());
+    const entry = justWritten(session) ? undefined : this.live(storeKey(sid));
+    if (entry) entry.expires = expiresAt(session, this.now(), this.ttlMs); // ended ones are not in the cache
     cb?.();
   }
 
   override destroy(sid: string, cb?: Callback): void {
-    this.cache.delete(sid);
+    this.cache.delete(storeKey(sid));
     cb?.();
   }
 
+  /** Every live session, by store key (the IDs themselves are not kept). */
   override all(cb: Callback<Record<string, SessionData>>): void {
     const now = this.now();
     const out: Record<string, SessionData> = {};
-    for (const [sid, entry] of this.cache.entries()) {
+    for (const [key, entry] of this.cache.entries()) {
       const session = entry.expires > now ? parseSession(entry.json) : undefined;
-      if (session) out[sid] = session;
+      if (session) out[key] = session;
     }
     cb(undefined, out);
   }
@@ -92,17 +122,30 @@ export class MemorySessionStore extends Store implements SessionStore {
     cb?.();
   }
 
-  // the per-user index is being built store by store; until then these refuse loudly
-  async listByUser(): Promise<never> {
-    throw new Error('listByUser: not built yet');
+  async listByUser(userId: number): Promise<UserSession[]> {
+    const out: UserSession[] = [];
+    for (const key of this.index.keysOf(userId)) {
+      const entry = this.live(key); // an expired one leaves the index here
+      const data = entry && parseSession(entry.json);
+      if (entry && data) out.push({ key, data, expiresAt: entry.expires });
+    }
+    return out;
   }
 
-  async destroyByUser(): Promise<never> {
-    throw new Error('destroyByUser: not built yet');
+  async destroyByUser(userId: number, { except }: { except?: string } = {}): Promise<number> {
+    const kept = except === undefined ? undefined : storeKey(except);
+    let ended = 0;
+    for (const key of this.index.keysOf(userId)) {
+      if (key !== kept && (await this.destroyByKey(key))) ended++;
+    }
+    return ended;
   }
 
-  async destroyByKey(): Promise<never> {
-    throw new Error('destroyByKey: not built yet');
+  async destroyByKey(key: string): Promise<boolean> {
+    const existed = this.live(key) !== undefined;
+    this.cache.delete(key);
+    this.tombstones.add(key);
+    return existed;
   }
 
   async ping(): Promise<void> {}
