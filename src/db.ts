@@ -18,11 +18,15 @@ export function openDatabase(path: string): Database.Database {
   return db;
 }
 
+/** One schema step: SQL, or a function for what SQL alone cannot do (it runs inside the transaction). */
+export type Migration = string | ((db: Database.Database) => void);
+
 /**
  * Brings one component's tables up to date: runs, in one transaction each, the migrations after the
  * version recorded under `name`. Migrations are append-only: never edit one that has shipped.
+ * Returns the version the database was at before, so a caller can tidy up after a step.
  */
-export function migrate(db: Database.Database, name: string, migrations: readonly string[]): void {
+export function migrate(db: Database.Database, name: string, migrations: readonly Migration[]): number {
   const row = db.prepare('SELECT version FROM schema_version WHERE name = ?').get(name) as
     | { version: number }
     | undefined;
@@ -32,12 +36,14 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
       `${name} schema is version ${current}, newer than this code knows (${migrations.length})`,
     );
   }
-  migrations.slice(current).forEach((sql, i) => {
+  migrations.slice(current).forEach((step, i) => {
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.prepare(
         'INSERT INTO schema_version (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version',
       ).run(name, current + i + 1);
     })();
   });
+  return current;
 }

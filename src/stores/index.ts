@@ -18,6 +18,8 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
       return new SqliteSessionStore({
         path: config.store.sqlitePath,
         maxSessions: config.store.sqliteMaxSessions,
+        ttlMs: config.session.maxAgeMs, // a browser-session cookie has no expiry of its own
+        tombstoneMs: config.lock.ttlMs, // outlasts any request that held the lock when its session ended
       });
     case 'redis':
       return new RedisSessionStore({
