@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { StoreUnavailableError } from './errors';
 
 export type { Database } from 'better-sqlite3';
 
@@ -46,4 +47,12 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
     })();
   });
   return current;
+}
+
+/** A busy or closed database is unavailable for now (503); anything else is a real failure (500). */
+export function databaseError(err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return new StoreUnavailableError(code);
+  if (err instanceof TypeError && /not open/.test(err.message)) return new StoreUnavailableError('closed');
+  return err;
 }

@@ -1,6 +1,5 @@
 import { type SessionData, Store } from 'express-session';
-import { type Database, migrate, openDatabase } from '../db';
-import { StoreUnavailableError } from '../errors';
+import { type Database, databaseError, migrate, openDatabase } from '../db';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
 import { MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
@@ -19,14 +18,6 @@ export interface SqliteStoreOptions {
   tombstoneMs?: number;
   now?: () => number;
   pruneIntervalMs?: number;
-}
-
-/** A busy database is a store that is unavailable for now (503); anything else is a real failure (500). */
-function storeError(err: unknown): unknown {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return new StoreUnavailableError(code);
-  if (err instanceof TypeError && /not open/.test(err.message)) return new StoreUnavailableError('closed');
-  return err;
 }
 
 const userIdOf = (session: SessionData) => (Number.isSafeInteger(session.userId) ? session.userId : null);
@@ -75,7 +66,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
     try {
       value = work();
     } catch (err) {
-      cb?.(storeError(err));
+      cb?.(databaseError(err));
       return;
     }
     cb?.(undefined, value);
@@ -203,7 +194,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
     try {
       return this.db.transaction(work)();
     } catch (err) {
-      throw storeError(err);
+      throw databaseError(err);
     }
   }
 
@@ -211,7 +202,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
     try {
       this.sql.ping.get();
     } catch (err) {
-      throw storeError(err);
+      throw databaseError(err);
     }
   }
 
