@@ -25,28 +25,30 @@ export type Migration = string | ((db: Database.Database) => void);
 /**
  * Brings one component's tables up to date: runs, in one transaction each, the migrations after the
  * version recorded under `name`. Migrations are append-only: never edit one that has shipped.
- * Returns the version the database was at before, so a caller can tidy up after a step.
+ * Each step re-reads the version under the write lock, so two processes starting on one file at
+ * once run every step exactly once. Returns the version found at the start.
  */
 export function migrate(db: Database.Database, name: string, migrations: readonly Migration[]): number {
-  const row = db.prepare('SELECT version FROM schema_version WHERE name = ?').get(name) as
-    | { version: number }
-    | undefined;
-  const current = row?.version ?? 0;
-  if (current > migrations.length) {
-    throw new Error(
-      `${name} schema is version ${current}, newer than this code knows (${migrations.length})`,
-    );
+  const read = db.prepare<[string], { version: number }>('SELECT version FROM schema_version WHERE name = ?');
+  const record = db.prepare(
+    'INSERT INTO schema_version (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version',
+  );
+  const versionOf = () => read.get(name)?.version ?? 0;
+  const from = versionOf();
+  if (from > migrations.length) {
+    throw new Error(`${name} schema is version ${from}, newer than this code knows (${migrations.length})`);
   }
-  migrations.slice(current).forEach((step, i) => {
-    db.transaction(() => {
-      if (typeof step === 'string') db.exec(step);
-      else step(db);
-      db.prepare(
-        'INSERT INTO schema_version (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version',
-      ).run(name, current + i + 1);
-    })();
+  const next = db.transaction((): boolean => {
+    const current = versionOf();
+    const step = migrations[current];
+    if (step === undefined) return false; // up to date (perhaps another process just did it)
+    if (typeof step === 'string') db.exec(step);
+    else step(db);
+    record.run(name, current + 1);
+    return true;
   });
-  return current;
+  while (next.immediate()) {} // IMMEDIATE: take the write lock before reading the version
+  return from;
 }
 
 /** A busy or closed database is unavailable for now (503); anything else is a real failure (500). */
