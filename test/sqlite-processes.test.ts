@@ -46,7 +46,8 @@ async function send(url: string, cookie?: string, body?: object): Promise<Answer
   };
 }
 
-const [a, b] = [0, 1].map((i) => () => servers[i]?.url ?? '');
+const a = () => servers[0]?.url ?? '';
+const b = () => servers[1]?.url ?? '';
 
 describe('two server processes on one SQLite file', () => {
   it('counts 100 concurrent increments of one session split between them exactly once each', async () => {

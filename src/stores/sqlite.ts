@@ -2,6 +2,7 @@ import { type SessionData, Store } from 'express-session';
 import { type Database, databaseError, migrate, openDatabase } from '../db';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
+import { endSessionByKey, endUserSessions, listUserSessions } from './sqlite-index';
 import { MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
 import type { Callback, SessionStore, UserSession } from './types';
 
@@ -154,40 +155,27 @@ export class SqliteSessionStore extends Store implements SessionStore {
   }
 
   async listByUser(userId: number): Promise<UserSession[]> {
-    return this.query(() => {
-      const out: UserSession[] = [];
-      for (const row of this.sql.byUser.iterate(userId, this.now())) {
-        const data = parseSession(row.data);
-        if (data) out.push({ key: row.sid, data, expiresAt: row.expires });
-      }
-      return out;
-    });
+    return this.query(() => listUserSessions(this.sql, userId, this.now()));
   }
 
   async destroyByUser(userId: number, { except }: { except?: string } = {}): Promise<number> {
-    return this.query(() => this.destroyByUserTx(userId, except === undefined ? null : storeKey(except)));
+    const exceptKey = except === undefined ? null : storeKey(except);
+    const now = this.now();
+    const { deleted, live } = await this.query(() =>
+      endUserSessions(this.sql, userId, exceptKey, now, now + this.tombstoneMs),
+    );
+    this.count -= deleted;
+    return live;
   }
 
   async destroyByKey(key: string): Promise<boolean> {
-    return this.query(() => this.destroyByKeyTx(key));
+    const now = this.now();
+    const { deleted, live } = await this.query(() =>
+      endSessionByKey(this.sql, key, now, now + this.tombstoneMs),
+    );
+    this.count -= deleted;
+    return live;
   }
-
-  // each deleted row leaves a tombstone in the same transaction; returns how many were live
-  private readonly destroyByUserTx = (userId: number, exceptKey: string | null): number => {
-    const now = this.now();
-    const rows = this.sql.destroyByUser.all(userId, exceptKey);
-    for (const row of rows) this.sql.tombstone.run(row.sid, now + this.tombstoneMs);
-    this.count -= rows.length;
-    return rows.filter((row) => row.expires > now).length;
-  };
-
-  private readonly destroyByKeyTx = (key: string): boolean => {
-    const now = this.now();
-    const row = this.sql.destroyByKey.get(key);
-    this.sql.tombstone.run(key, now + this.tombstoneMs); // even with no row: a write may be on its way
-    if (row) this.count--;
-    return row !== undefined && row.expires > now;
-  };
 
   /** Runs one synchronous unit of work in a transaction, turning database errors into store errors. */
   private async query<T>(work: () => T): Promise<T> {
