@@ -2,7 +2,7 @@ import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { assertWritable, type Database, openDatabase } from './db';
 import { StartError } from './errors';
-import { MemoryLock, RedisLock, type SessionLock } from './lock';
+import { MemoryLock, SqliteLock, RedisLock, type SessionLock } from './lock';
 import type { Logger } from './logger';
 import { MemorySessionStore } from './stores/memory';
 import { RedisSessionStore } from './stores/redis';
@@ -73,8 +73,9 @@ function sessionBackend(config: Config, logger: Logger, sqlite: () => Database):
         db: sqlite(),
         maxSessions: config.store.sqliteMaxSessions,
       });
-      // the sqlite lock: SqliteLock (src/lock/sqlite.ts) replaces this MemoryLock to span processes
-      return { store, ...local() };
+      // in the file itself, so processes sharing it serialize each session too
+      const lock = new SqliteLock({ ...config.lock, db: store.db, logger });
+      return { store, lock, limiter: createAttemptLimiter(config) };
     }
     case 'redis': {
       const { redisUrl: url, redisPrefix: prefix, timeoutMs } = config.store;
