@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createSessionStore } from '../src/stores';
+import { createBackends } from '../src/backends';
 import { MemorySessionStore } from '../src/stores/memory';
 import { Tombstones } from '../src/stores/tombstones';
 import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
@@ -75,6 +75,16 @@ describe('MemorySessionStore per-user index', () => {
     expect(store.indexedUsers).toBe(0);
   });
 
+  it('empties the index when the store is cleared', async () => {
+    const store = new MemorySessionStore({ maxSessions: 10 });
+    await call((cb) => store.set('user', sessionOf(Date.now() + 60_000, USER), cb));
+
+    await call((cb) => store.clear(cb));
+
+    await store.close();
+    expect(store.indexedUsers).toBe(0);
+  });
+
   it('indexes no anonymous session', async () => {
     const store = new MemorySessionStore({ maxSessions: 10 });
 
@@ -97,16 +107,20 @@ describe('MemorySessionStore per-user index', () => {
   });
 });
 
-describe('createSessionStore for SESSION_STORE=memory', () => {
+describe('createBackends for SESSION_STORE=memory', () => {
   it('gives a cookie without an expiry the idle lifetime of SESSION_MAX_AGE_SECONDS', async () => {
-    const store = await createSessionStore(testConfig({ SESSION_MAX_AGE_SECONDS: '120' }), silentLogger);
+    const backends = await createBackends(
+      testConfig({ SESSION_MAX_AGE_SECONDS: '120', SQLITE_PATH: ':memory:' }),
+      silentLogger,
+    );
+    const { store } = backends;
     const before = Date.now();
     const session = { cookie: { originalMaxAge: null, expires: null, path: '/' }, userId: USER };
 
     await call((cb) => store.set('user', session as unknown as SessionData, cb));
 
     const [listed] = await store.listByUser(USER);
-    await store.close();
+    await backends.close();
     expect(listed?.expiresAt).toBeGreaterThanOrEqual(before + 120_000);
     expect(listed?.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
   });

@@ -23,6 +23,8 @@ interface Harness {
   putRaw(sid: string, text: string, expires: number): Promise<void>;
   /** everything the store holds, keys and values, as one text to search */
   rawDump(): Promise<string>;
+  /** removes the record of sid behind the store's back, as its cap or Redis's maxmemory evicts one */
+  evictRaw(sid: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ function memoryHarness(): Harness {
     ...clock,
     putRaw: async (sid, json, expires) => void cache.set(storeKey(sid), { json, expires }),
     rawDump: async () => JSON.stringify([...cache.entries()]),
+    evictRaw: async (sid) => void cache.delete(storeKey(sid)), // what the LRU's eviction does
     cleanup: () => store.close(),
   };
 }
@@ -61,6 +64,7 @@ function sqliteHarness(): Harness {
   const options = { path: join(dir, 'app.db'), maxSessions: 1000, now: clock.now, ...lifetimes };
   const store = new SqliteSessionStore(options);
   const insert = store.db.prepare('INSERT OR REPLACE INTO sessions (sid, data, expires) VALUES (?, ?, ?)');
+  const evict = store.db.prepare('DELETE FROM sessions WHERE sid = ?');
   const tables = store.db.prepare<[], { name: string }>(
     "SELECT name FROM sqlite_schema WHERE type = 'table'",
   );
@@ -73,6 +77,7 @@ function sqliteHarness(): Harness {
         .all()
         .map(({ name }) => JSON.stringify(store.db.prepare(`SELECT * FROM "${name}"`).all()))
         .join('\n'),
+    evictRaw: async (sid) => void evict.run(storeKey(sid)),
     cleanup: async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -111,6 +116,7 @@ async function redisHarness(): Promise<Harness> {
       }
       return JSON.stringify(out);
     },
+    evictRaw: async (sid) => void (await store.client.del(prefix + storeKey(sid))),
     cleanup: () => store.close(),
   };
 }
@@ -395,6 +401,17 @@ describe.each(harnesses)('%s session store', (_name, makeHarness) => {
 
       expect(keysOf(await h.store.listByUser(7))).toEqual([storeKey(long)]);
       expect(await h.store.destroyByKey(storeKey(short))).toBe(false);
+    });
+
+    it("drops an evicted session from its user's list and count", async () => {
+      const [evicted, kept] = [newSid(), newSid()];
+      await put(evicted, sessionOf(7, later()));
+      await put(kept, sessionOf(7, later()));
+
+      await h.evictRaw(evicted);
+
+      expect(keysOf(await h.store.listByUser(7))).toEqual([storeKey(kept)]);
+      expect(await h.store.destroyByUser(7)).toBe(1);
     });
 
     it.each([

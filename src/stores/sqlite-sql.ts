@@ -1,32 +1,80 @@
 import type { Database } from '../db';
+import { storeKey } from './key';
+
+/**
+ * Schema 2: rows keyed by the hash of the session ID, indexed by user, and tombstones for revoked
+ * keys. Rewrites the rows written by schema 1 in place, so nobody is logged out by the upgrade.
+ * The plain IDs still sit in free pages and the -wal file until the caller vacuums (scrubFreePages).
+ */
+function hashKeysAndIndexUsers(db: Database): void {
+  db.function('sha256', { deterministic: true }, (sid) => storeKey(String(sid))); // SQLite has none
+  db.exec(`
+    ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+    UPDATE sessions SET
+      sid = sha256(sid),
+      user_id = CASE WHEN json_valid(data) AND json_type(data, '$.userId') = 'integer'
+                THEN json_extract(data, '$.userId') END;
+    CREATE INDEX sessions_user ON sessions (user_id) WHERE user_id IS NOT NULL;
+    CREATE TABLE session_tombstones (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+  `);
+}
 
 /** The sessions table, migration by migration: append-only, never edit one that has shipped. */
 export const MIGRATIONS = [
   `CREATE TABLE sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires INTEGER NOT NULL);
    CREATE INDEX sessions_expires ON sessions (expires);`,
+  hashKeysAndIndexUsers,
 ];
 
-/** Every query the SQLite session store runs, prepared once. */
+/** After the rewrite has committed: no old page or WAL frame may keep a plain session ID. */
+export function scrubFreePages(db: Database): void {
+  db.exec('VACUUM'); // rebuilds the file from live rows only
+  db.pragma('wal_checkpoint(TRUNCATE)'); // copies the WAL into the file and empties it
+}
+
+type Row = { sid: string; data: string; expires: number };
+
+/** Every query the SQLite session store runs, prepared once. `sid` holds the store key, never the ID. */
 export function prepareStatements(db: Database) {
   return {
     get: db.prepare<[string, number], { data: string }>(
       'SELECT data FROM sessions WHERE sid = ? AND expires > ?',
     ),
-    update: db.prepare('UPDATE sessions SET data = ?, expires = ? WHERE sid = ?'),
-    insert: db.prepare('INSERT INTO sessions (sid, data, expires) VALUES (?, ?, ?)'),
+    update: db.prepare<[string, number, number | null, string]>(
+      'UPDATE sessions SET data = ?, expires = ?, user_id = ? WHERE sid = ?',
+    ),
+    insert: db.prepare<[string, string, number, number | null]>(
+      'INSERT INTO sessions (sid, data, expires, user_id) VALUES (?, ?, ?, ?)',
+    ),
     evict: db.prepare(
       'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions ORDER BY expires LIMIT ?)',
     ),
     touch: db.prepare('UPDATE sessions SET expires = ? WHERE sid = ? AND expires > ?'),
     destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
+    byUser: db.prepare<[number, number], Row>(
+      'SELECT sid, data, expires FROM sessions WHERE user_id = ? AND expires > ?',
+    ),
+    destroyByUser: db.prepare<[number, string | null], { sid: string; expires: number }>(
+      'DELETE FROM sessions WHERE user_id = ? AND sid IS NOT ? RETURNING sid, expires',
+    ),
+    destroyByKey: db.prepare<[string], { expires: number }>(
+      'DELETE FROM sessions WHERE sid = ? RETURNING expires',
+    ),
+    tombstone: db.prepare<[string, number]>(
+      `INSERT INTO session_tombstones (key, expires) VALUES (?, ?)
+       ON CONFLICT(key) DO UPDATE SET expires = excluded.expires`,
+    ),
+    tombstoned: db.prepare<[string, number], { t: number }>(
+      'SELECT 1 AS t FROM session_tombstones WHERE key = ? AND expires > ?',
+    ),
     all: db.prepare<[number], { sid: string; data: string }>(
       'SELECT sid, data FROM sessions WHERE expires > ?',
     ),
     length: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE expires > ?'),
     rows: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sessions'),
     prune: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
+    pruneTombstones: db.prepare('DELETE FROM session_tombstones WHERE expires <= ?'),
     clear: db.prepare('DELETE FROM sessions'),
-    ping: db.prepare('SELECT 1'),
   };
 }
 

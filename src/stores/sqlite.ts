@@ -1,9 +1,10 @@
 import { type SessionData, Store } from 'express-session';
-import { type Database, migrate, openDatabase } from '../db';
-import { StoreUnavailableError } from '../errors';
+import { assertWritable, type Database, databaseError, migrate, openDatabase } from '../db';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
-import { MIGRATIONS, prepareStatements, type Statements } from './sqlite-sql';
-import type { Callback, SessionStore } from './types';
+import { storeKey } from './key';
+import { endSessionByKey, endUserSessions, listUserSessions } from './sqlite-index';
+import { MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
+import type { Callback, SessionStore, UserSession } from './types';
 
 export interface SqliteStoreOptions {
   /** database file; ignored when db is given */
@@ -12,40 +13,45 @@ export interface SqliteStoreOptions {
   db?: Database;
   /** hard cap: a new session past it evicts the one closest to expiry (least recently used) */
   maxSessions: number;
+  /** idle lifetime: the expiry of a session whose cookie has none (a browser-session cookie) */
+  ttlMs?: number;
+  /** how long a key ended by destroyByKey/destroyByUser refuses writes (the app passes the lock's ttl) */
+  tombstoneMs?: number;
   now?: () => number;
   pruneIntervalMs?: number;
 }
 
-/** A busy database is a store that is unavailable for now (503); anything else is a real failure (500). */
-function storeError(err: unknown): unknown {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return new StoreUnavailableError(code);
-  if (err instanceof TypeError && /not open/.test(err.message)) return new StoreUnavailableError('closed');
-  return err;
-}
+const userIdOf = (session: SessionData) => (Number.isSafeInteger(session.userId) ? session.userId : null);
 
 /**
  * A persistent session store in an embedded SQLite file: sessions survive restarts, expired rows
- * are never returned and are deleted on an unref'd timer, and the row count is capped.
+ * are never returned and are deleted on an unref'd timer, and the row count is capped. Rows are keyed
+ * by storeKey(sid), never the ID, and carry an indexed user_id (NULL for anonymous sessions).
  */
 export class SqliteSessionStore extends Store implements SessionStore {
   readonly db: Database;
   private readonly ownsDb: boolean;
   private readonly maxSessions: number;
+  private readonly ttlMs: number;
+  private readonly tombstoneMs: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
   private count: number; // rows, kept in memory so the cap costs no COUNT(*) per insert
   private readonly sql: Statements;
   private readonly insertTx;
 
-  constructor({ path, db, maxSessions, now = Date.now, pruneIntervalMs = 60_000 }: SqliteStoreOptions) {
+  constructor(options: SqliteStoreOptions) {
     super();
+    const { path, db, now = Date.now, pruneIntervalMs = 60_000 } = options;
     if (!db && !path) throw new Error('SqliteSessionStore: path or db is required');
     this.db = db ?? openDatabase(path as string);
     this.ownsDb = !db;
-    this.maxSessions = maxSessions;
+    this.maxSessions = options.maxSessions;
+    this.ttlMs = options.ttlMs ?? 86_400_000;
+    this.tombstoneMs = options.tombstoneMs ?? 10_000;
     this.now = now;
-    migrate(this.db, 'sessions', MIGRATIONS);
+    const from = migrate(this.db, 'sessions', MIGRATIONS);
+    if (from === 1) scrubFreePages(this.db); // schema 1 held plain IDs: leave no copy behind
     this.sql = prepareStatements(this.db);
     this.insertTx = this.db.transaction(this.insertWithinCap);
     this.count = this.sql.rows.get()?.n ?? 0;
@@ -61,42 +67,49 @@ export class SqliteSessionStore extends Store implements SessionStore {
     try {
       value = work();
     } catch (err) {
-      cb?.(storeError(err));
+      cb?.(databaseError(err));
       return;
     }
     cb?.(undefined, value);
   }
 
-  // one transaction: update in place (another process may have inserted it meanwhile), or make room and insert
-  private readonly insertWithinCap = (sid: string, data: string, expires: number) => {
-    if (this.sql.update.run(data, expires, sid).changes > 0) return;
+  // one transaction: update in place (another process may have inserted it meanwhile), or make room
+  // and insert, unless the key was revoked moments ago (a late write must not bring it back)
+  private readonly insertWithinCap = (key: string, data: string, expires: number, userId: number | null) => {
+    if (this.sql.update.run(data, expires, userId, key).changes > 0) return;
+    if (this.sql.tombstoned.get(key, this.now())) return;
     if (this.count >= this.maxSessions) {
       this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
     }
-    this.sql.insert.run(sid, data, expires);
+    this.sql.insert.run(key, data, expires, userId);
     this.count++;
   };
 
-  /** Deletes every expired row and recounts (another process may share the file); returns how many. */
+  /** Deletes every expired row and tombstone and recounts (another process may share the file); returns how many rows. */
   prune(): number {
-    const removed = this.sql.prune.run(this.now()).changes;
+    const now = this.now();
+    const removed = this.sql.prune.run(now).changes;
+    this.sql.pruneTombstones.run(now);
     this.count = this.sql.rows.get()?.n ?? 0;
     return removed;
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
     this.run(cb, () => {
-      const row = this.sql.get.get(sid, this.now());
+      const row = this.sql.get.get(storeKey(sid), this.now());
       return row ? (parseSession(row.data) ?? null) : null; // corrupt reads as no session
     });
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
     this.run(cb, () => {
-      const expires = expiresAt(session, this.now());
+      const key = storeKey(sid);
+      const expires = expiresAt(session, this.now(), this.ttlMs);
       const data = JSON.stringify(session);
+      const userId = userIdOf(session);
       // most saves update a row that exists: one statement; a new session also needs the cap, in a transaction
-      if (this.sql.update.run(data, expires, sid).changes === 0) this.insertTx(sid, data, expires);
+      if (this.sql.update.run(data, expires, userId, key).changes === 0)
+        this.insertTx(key, data, expires, userId);
       markWritten(session);
     });
   }
@@ -108,13 +121,14 @@ export class SqliteSessionStore extends Store implements SessionStore {
     }
     this.run(cb, () => {
       const now = this.now();
-      this.sql.touch.run(expiresAt(session, now), sid, now);
+      // a revoked key has no row, so a late touch changes nothing
+      this.sql.touch.run(expiresAt(session, now, this.ttlMs), storeKey(sid), now);
     });
   }
 
   override destroy(sid: string, cb?: Callback): void {
     this.run(cb, () => {
-      this.count -= this.sql.destroy.run(sid).changes;
+      this.count -= this.sql.destroy.run(storeKey(sid)).changes; // logout: the ID is gone, no tombstone
     });
   }
 
@@ -140,24 +154,43 @@ export class SqliteSessionStore extends Store implements SessionStore {
     });
   }
 
-  // the per-user index is being built store by store; until then these refuse loudly
-  async listByUser(): Promise<never> {
-    throw new Error('listByUser: not built yet');
+  async listByUser(userId: number): Promise<UserSession[]> {
+    return this.query(() => listUserSessions(this.sql, userId, this.now()));
   }
 
-  async destroyByUser(): Promise<never> {
-    throw new Error('destroyByUser: not built yet');
+  async destroyByUser(userId: number, { except }: { except?: string } = {}): Promise<number> {
+    const exceptKey = except === undefined ? null : storeKey(except);
+    const now = this.now();
+    const { deleted, live } = await this.query(() =>
+      endUserSessions(this.sql, userId, exceptKey, now, now + this.tombstoneMs),
+    );
+    this.count -= deleted;
+    return live;
   }
 
-  async destroyByKey(): Promise<never> {
-    throw new Error('destroyByKey: not built yet');
+  async destroyByKey(key: string): Promise<boolean> {
+    const now = this.now();
+    const { deleted, live } = await this.query(() =>
+      endSessionByKey(this.sql, key, now, now + this.tombstoneMs),
+    );
+    this.count -= deleted;
+    return live;
+  }
+
+  /** Runs one synchronous unit of work in a transaction, turning database errors into store errors. */
+  private async query<T>(work: () => T): Promise<T> {
+    try {
+      return this.db.transaction(work)();
+    } catch (err) {
+      throw databaseError(err);
+    }
   }
 
   async ping(): Promise<void> {
     try {
-      this.sql.ping.get();
+      assertWritable(this.db); // readiness means sessions can be saved, not just read
     } catch (err) {
-      throw storeError(err);
+      throw databaseError(err);
     }
   }
 
