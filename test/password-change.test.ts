@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
+import type { SqliteSessionStore } from '../src/stores/sqlite';
+import type { SessionStore } from '../src/stores/types';
 import { SqliteUserStore } from '../src/users/sqlite';
 import type { UserStore } from '../src/users/types';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';
@@ -110,24 +112,34 @@ describe('POST /password', () => {
 });
 
 describe('the session generation', () => {
-  it('logs out a session the index missed, through the generation check, after a password change', async () => {
-    const store = new MemorySessionStore({ maxSessions: 100 });
-    const { app, users } = buildApp({ store });
-    const alice = await signedUp(app);
-    const missedCookie =
-      sessionCookie(await request(app).post('/login').send({ username: 'alice', password: PASSWORD })) ?? '';
-    const id = (await users.findByUsername('alice'))?.id ?? 0;
-    // remove its index entry by hand: the store no longer knows it is alice's
+  // each store's index, made to miss one session by hand
+  const forget: Record<string, (store: SessionStore, userId: number, key: string) => void> = {
     // biome-ignore lint/suspicious/noExplicitAny: reaching into the store's private index on purpose
-    (store as any).index.remove(id, storeKey(sessionIdOf(missedCookie)));
+    memory: (store, userId, key) => (store as any).index.remove(userId, key),
+    sqlite: (store, _userId, key) =>
+      (store as SqliteSessionStore).db.prepare('UPDATE sessions SET user_id = NULL WHERE sid = ?').run(key),
+  };
 
-    await change(alice).expect(200);
-    const missed = await request(app).get('/profile').set('Cookie', missedCookie);
+  it.each(indexedStores)(
+    'logs out a session the index missed, through the generation check (%s store)',
+    async (name, makeStore) => {
+      const { app, users, store } = buildApp({ store: makeStore() });
+      const alice = await signedUp(app);
+      const missedCookie =
+        sessionCookie(await request(app).post('/login').send({ username: 'alice', password: PASSWORD })) ??
+        '';
+      const id = (await users.findByUsername('alice'))?.id ?? 0;
+      forget[name]?.(store, id, storeKey(sessionIdOf(missedCookie)));
+      expect(await store.listByUser(id)).toHaveLength(1); // the index no longer knows it is alice's
 
-    expect(missed.status).toBe(401);
-    expect(await call((cb) => store.get(sessionIdOf(missedCookie), cb))).toBeNull(); // and destroyed
-    expect(await isLoggedIn(alice)).toBe(true); // re-stamped with the new generation
-  });
+      await change(alice).expect(200);
+      const missed = await request(app).get('/profile').set('Cookie', missedCookie);
+
+      expect(missed.status).toBe(401);
+      expect(await call((cb) => store.get(sessionIdOf(missedCookie), cb))).toBeNull(); // and destroyed
+      expect(await isLoggedIn(alice)).toBe(true); // re-stamped with the new generation
+    },
+  );
 
   it('counts a session without a generation (from before it existed) as 0', async () => {
     const store = new MemorySessionStore({ maxSessions: 100 });
