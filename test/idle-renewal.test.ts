@@ -16,20 +16,23 @@ const LIFETIME_MS = 60_000;
 const PASSWORD = 'correct horse battery staple';
 const config = testConfig({ SESSION_MAX_AGE_SECONDS: String(LIFETIME_MS / 1000) });
 
-/** Every route that saves the session before it answers; each visit sends the cookie and checks the status. */
+/**
+ * Every route that saves the session before it answers; each visit sends the cookie and checks the status.
+ * Logins ask to be kept signed in: a persistent cookie, whose Expires the stored expiry must match.
+ */
 const savingRoutes: Record<string, (app: Express, cookie: string, n: number) => Promise<Response>> = {
   'GET /increment': (app, cookie) => request(app).get('/increment').set('Cookie', cookie).expect(200),
   'POST /login': (app, cookie) =>
     request(app)
       .post('/login')
       .set('Cookie', cookie)
-      .send({ username: 'regular', password: PASSWORD })
+      .send({ username: 'regular', password: PASSWORD, remember: true })
       .expect(200),
   'POST /signup': (app, cookie, n) =>
     request(app)
       .post('/signup')
       .set('Cookie', cookie)
-      .send({ username: `newcomer${n}`, password: PASSWORD })
+      .send({ username: `newcomer${n}`, password: PASSWORD, remember: true })
       .expect(201),
 };
 
