@@ -2,7 +2,7 @@ import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { assertWritable, type Database, openDatabase } from './db';
 import { StartError } from './errors';
-import { MemoryLock, SqliteLock, RedisLock, type SessionLock } from './lock';
+import { MemoryLock, RedisLock, type SessionLock, SqliteLock } from './lock';
 import type { Logger } from './logger';
 import { MemorySessionStore } from './stores/memory';
 import { RedisSessionStore } from './stores/redis';
