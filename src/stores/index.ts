@@ -24,6 +24,9 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
         url: config.store.redisUrl,
         prefix: config.store.redisPrefix,
         timeoutMs: config.store.timeoutMs,
+        maxSessions: config.store.redisMaxSessions,
+        ttlMs: config.session.maxAgeMs, // a cookie without an expiry lives the idle lifetime
+        tombstoneMs: config.lock.ttlMs, // a revoke outlasts any request still holding the session
         logger,
       });
   }
