@@ -102,4 +102,15 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
     expect(await store.client.keys('index:sess:user:*')).toEqual(['index:sess:user:42']);
     expect(await store.client.zCard('index:sess:active')).toBe(2);
   });
+
+  it('does not bring back a plain-key session whose store key was revoked meanwhile', async () => {
+    const store = await freshStore();
+    await writeAsBefore(store, LEGACY_SID, { count: 1, userId: 42 });
+    await store.destroyByKey(storeKey(LEGACY_SID)); // e.g. from another instance's device list
+
+    const read = await call((cb) => store.get(LEGACY_SID, cb));
+
+    expect(read).toBeNull();
+    expect(await store.client.keys('sess:*')).toEqual([]);
+  });
 });

@@ -58,6 +58,29 @@ describe.skipIf(!redisAvailable('redis index tests'))('RedisSessionStore keys, c
     expect(await call((cb) => s.length(cb))).toBe(3);
   });
 
+  it('drains a lowered cap a few sessions per save instead of all at once', async () => {
+    const before = await store({ maxSessions: 100 });
+    for (let i = 0; i < 6; i++) await save(before, `s${i}`, session(60_000 + i * 1000));
+    const after = await connectedRedisStore(redis.url, prefixOf(before), { maxSessions: 3 });
+    cleanups.push(() => after.close());
+
+    await save(after, 'new', session(90_000));
+
+    expect(await call((cb) => after.length(cb))).toBe(3);
+    expect(await load(after, 's5')).toMatchObject({ count: 1 }); // the latest to expire stay
+    expect(await load(after, 's3')).toBeNull();
+  });
+
+  it('runs its scripts again after Redis has forgotten them (a restart, SCRIPT FLUSH)', async () => {
+    const s = await store();
+    await save(s, 'a', session(60_000));
+    await s.client.scriptFlush();
+
+    await save(s, 'a', session(60_000, 7));
+
+    expect(await load(s, 'a')).toMatchObject({ userId: 7 });
+  });
+
   it('gives a session whose cookie has no expiry the idle lifetime, on save and on touch', async () => {
     const s = await store({ ttlMs: 300_000 });
     const browserSession = () =>

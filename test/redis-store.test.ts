@@ -1,9 +1,16 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
+import { openDatabase } from '../src/db';
+import { createSessionLock } from '../src/lock/create';
+import { storeKey } from '../src/stores/key';
 import { RedisSessionStore } from '../src/stores/redis';
-import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
+import { SqliteUserStore } from '../src/users/sqlite';
+import { buildApp, sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
+import { getJson, listen } from './support/http';
 import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
+const PASSWORD = 'correct horse battery staple';
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -51,6 +58,40 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
     const third = await request(one).get('/increment').set('Cookie', cookie).expect(200);
 
     expect([first.body.count, second.body.count, third.body.count]).toEqual([1, 2, 3]);
+  });
+
+  it('counts 100 concurrent increments of one logged-in session on two instances, indexed once', async () => {
+    const server = await redis();
+    const config = testConfig({ SESSION_STORE: 'redis' });
+    const users = new SqliteUserStore(openDatabase(':memory:'));
+    const urls: string[] = [];
+    const stores: RedisSessionStore[] = [];
+    for (let i = 0; i < 2; i++) {
+      const store = await connectedStore(server.url);
+      const lock = createSessionLock(config, store, silentLogger);
+      const http = await listen(createApp({ config, store, users, lock, logger: silentLogger }));
+      cleanups.push(() => http.close());
+      urls.push(http.url);
+      stores.push(store);
+    }
+    const signup = await request(urls[0] ?? '')
+      .post('/signup')
+      .send({ username: 'ann', password: PASSWORD })
+      .expect(201);
+    const cookie = sessionCookie(signup) ?? '';
+
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        getJson(`${urls[i % 2]}/increment`, cookie).then((r) => r.status),
+      ),
+    );
+    const final = await getJson(`${urls[0]}/increment`, cookie);
+    const user = await users.findByUsername('ann');
+    const listed = await stores[1]?.listByUser(user?.id ?? -1);
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(final.body.count).toBe(101);
+    expect(listed?.map((x) => x.key)).toEqual([storeKey(sessionIdOf(cookie))]);
   });
 
   it('answers 503 fast while Redis is stopped and serves again once it is back, without a restart', async () => {

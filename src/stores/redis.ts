@@ -73,8 +73,8 @@ export class RedisSessionStore extends Store implements SessionStore {
       if (text) return parseSession(text) ?? null;
       const session = legacy ? parseSession(legacy) : undefined;
       if (!session) return null;
-      await this.save(key, session, this.keys.legacy(sid)); // moved (and indexed) on first read
-      return session;
+      const moved = await this.save(key, session, this.keys.legacy(sid)); // and indexed if logged in
+      return moved ? session : null; // not when revoked meanwhile
     });
   }
 
@@ -85,14 +85,14 @@ export class RedisSessionStore extends Store implements SessionStore {
     });
   }
 
-  /** Writes the session, its cap entry and its user index in one script; a tombstone drops it. */
-  private async save(key: string, session: SessionData, legacyKey = ''): Promise<void> {
+  /** Writes the session, its cap entry and its user index in one script; false when a tombstone dropped it. */
+  private async save(key: string, session: SessionData, legacyKey = ''): Promise<boolean> {
     const now = Date.now();
     const expires = Math.ceil(expiresAt(session, now, this.options.ttlMs));
     const keys = [this.keys.session(key), this.keys.active, this.keys.tombstone(key)];
     keys.push(this.userIndex(session), legacyKey);
     const args = [JSON.stringify(session), expires - now, expires, now, this.options.maxSessions, key];
-    await this.script(SAVE, keys, [...args, this.keys.sessions]);
+    return (await this.script(SAVE, keys, [...args, this.keys.sessions])) === 1;
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
