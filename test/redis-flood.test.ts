@@ -43,6 +43,25 @@ const usedMemory = async (store: RedisSessionStore) =>
 
 const PASSWORD = 'correct horse battery staple';
 
+const session = (i: number) =>
+  ({
+    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
+    padding: 'x'.repeat(1000),
+    i,
+  }) as unknown as SessionData;
+
+/** Saves 1 KB sessions s0, s1, … until Redis refuses one; how many it took, and the refusal. */
+async function fill(store: RedisSessionStore): Promise<{ accepted: number; refusal: unknown }> {
+  for (let accepted = 0; accepted < 20_000; accepted++) {
+    const refusal = await call((cb) => store.set(`s${accepted}`, session(accepted), cb)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (refusal !== undefined) return { accepted, refusal };
+  }
+  throw new Error('Redis never filled up');
+}
+
 describe.skipIf(!redisAvailable('redis flood tests'))('a session flood on a noeviction Redis', () => {
   it('keeps the login counters and new signups working: the cap ends old sessions, Redis evicts nothing', async () => {
     const store = await noevictionStore([], { maxSessions: 500 });
@@ -74,23 +93,8 @@ describe.skipIf(!redisAvailable('redis flood tests'))('a session flood on a noev
 
   it('refuses new writes with a 503 at once when Redis is full, loses nothing, and keeps live sessions alive', async () => {
     const store = await noevictionStore([], { maxSessions: 1_000_000 });
-    const session = (i: number) =>
-      ({
-        cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-        padding: 'x'.repeat(1000),
-        i,
-      }) as unknown as SessionData;
 
-    let accepted = 0;
-    let refusal: unknown;
-    while (refusal === undefined && accepted < 20_000) {
-      await call((cb) => store.set(`s${accepted}`, session(accepted), cb)).then(
-        () => accepted++,
-        (err: unknown) => {
-          refusal = err;
-        },
-      );
-    }
+    const { accepted, refusal } = await fill(store);
     const read = await call((cb) => store.get('s0', cb));
     const touch = call((cb) => store.touch('s0', session(0), cb));
 
@@ -98,5 +102,21 @@ describe.skipIf(!redisAvailable('redis flood tests'))('a session flood on a noev
     await expect(touch).resolves.toBeUndefined(); // live sessions stay alive
     expect(read).toMatchObject({ i: 0 }); // and readable
     expect(await call((cb) => store.length(cb))).toBe(accepted); // every accepted session is still there
+  }, 60_000);
+
+  it('answers new sessions and logins with a fast 503 through the app once Redis is full', async () => {
+    const store = await noevictionStore([], { maxSessions: 1_000_000 });
+    const config = testConfig({ SESSION_STORE: 'redis' });
+    const { app } = buildApp({ config, store, limiter: createAttemptLimiter(config, store.client) });
+    await request(app).post('/signup').send({ username: 'ann', password: PASSWORD }).expect(201);
+    await fill(store);
+
+    const visit = await request(app).get('/increment');
+    const login = await request(app).post('/login').send({ username: 'ann', password: PASSWORD });
+
+    expect(visit.status).toBe(503);
+    expect(visit.body).toEqual({ error: 'Session store unavailable' });
+    expect(login.status).toBe(503);
+    expect(login.headers['retry-after']).toBe('1');
   }, 60_000);
 });
