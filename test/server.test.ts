@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpServer } from '../src/listen';
+import { storeKey } from '../src/stores/key';
 import { buildApp, sessionIdOf, testConfig } from './helper';
 import { listen } from './support/http';
 import { load } from './support/load';
@@ -185,7 +186,7 @@ describe('the server process', () => {
       cleanups.push(() => void client.close());
       const stored = await Promise.all(
         running.cookies.map(async (cookie) => {
-          const json = await client.get(`sess:${sessionIdOf(cookie ?? '')}`);
+          const json = await client.get(`sess:${storeKey(sessionIdOf(cookie ?? ''))}`); // stored under the hash
           return (JSON.parse(json ?? '{}') as { count?: number }).count;
         }),
       );
