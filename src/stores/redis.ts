@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
 import { createRedisClient, type RedisClient, storeError } from './redis-client';
+import { allSessions, clearSessions, countSessions, STORE_KEY } from './redis-scan';
 import { DESTROY, redisKeys, runScript, SAVE, TOUCH } from './redis-scripts';
 import { destroyByKey, destroyByUser, listByUser } from './redis-users';
 import type { Callback, SessionStore, UserSession } from './types';
@@ -24,8 +25,6 @@ export interface RedisStoreOptions {
   tombstoneMs?: number;
   logger: Logger;
 }
-
-const STORE_KEY = /^[0-9a-f]{64}$/; // a hash; anything else under the prefix is a pre-hash session
 
 /**
  * Sessions in Redis, shared by every instance of the app, each under the hash of its ID, with a cap,
@@ -119,47 +118,18 @@ export class RedisSessionStore extends Store implements SessionStore {
     this.call(cb, 'destroy', async () => void (await this.script(DESTROY, keys, [key])));
   }
 
-  /** Every store key under the prefix, in batches; pre-hash keys are skipped (not yet moved). */
-  private async *storeKeys(): AsyncGenerator<string[]> {
-    const { sessions } = this.keys;
-    for await (const batch of this.client.scanIterator({ MATCH: `${sessions}*`, COUNT: 500 })) {
-      const keys = batch.map((k) => k.slice(sessions.length)).filter((k) => STORE_KEY.test(k));
-      if (keys.length > 0) yield keys;
-    }
-  }
-
   /** Keyed by store key (the hash): the store does not know the IDs. */
   override all(cb: Callback<Record<string, SessionData>>): void {
-    this.call(cb, 'all', async () => {
-      const out: Record<string, SessionData> = {};
-      for await (const keys of this.storeKeys()) {
-        const texts = await this.client.mGet(keys.map(this.keys.session));
-        keys.forEach((key, i) => {
-          const session = texts[i] ? parseSession(texts[i]) : undefined;
-          if (session) out[key] = session; // skip corrupt and just expired
-        });
-      }
-      return out;
-    });
+    this.call(cb, 'all', () => allSessions(this.client, this.keys));
   }
 
   override length(cb: Callback<number>): void {
-    this.call(cb, 'length', async () => {
-      let count = 0;
-      for await (const keys of this.storeKeys()) count += keys.length;
-      return count;
-    });
+    this.call(cb, 'length', () => countSessions(this.client, this.keys));
   }
 
   /** Every session and its bookkeeping; tombstones stay, so a revoke still holds. */
   override clear(cb?: Callback): void {
-    this.call(cb, 'clear', async () => {
-      const { sessions, users, active } = this.keys;
-      for (const match of [`${sessions}*`, `${users}*`])
-        for await (const batch of this.client.scanIterator({ MATCH: match, COUNT: 500 }))
-          if (batch.length > 0) await this.client.del(batch);
-      await this.client.del(active);
-    });
+    this.call(cb, 'clear', () => clearSessions(this.client, this.keys));
   }
 
   listByUser(userId: number): Promise<UserSession[]> {
