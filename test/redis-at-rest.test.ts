@@ -113,4 +113,36 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
     expect(read).toBeNull();
     expect(await store.client.keys('sess:*')).toEqual([]);
   });
+
+  it("moves every plain-key session at once on request, so ending all of a user's sessions reaches them", async () => {
+    const store = await freshStore();
+    await writeAsBefore(store, LEGACY_SID, { count: 1, userId: 42 });
+    await writeAsBefore(store, 'second-device-before-upgrade-01', { count: 1, userId: 42 });
+    await writeAsBefore(store, 'anonymous-before-the-upgrade-01', { count: 1 });
+    await store.client.set('sess:corrupt-before-the-upgrade-1', 'not json');
+
+    const moved = await store.moveLegacySessions();
+    const ended = await store.destroyByUser(42);
+
+    expect(moved).toBe(3);
+    expect(ended).toBe(2);
+    expect((await store.client.keys('sess:*')).sort()).toEqual(
+      [`sess:${storeKey('anonymous-before-the-upgrade-01')}`, 'sess:corrupt-before-the-upgrade-1'].sort(),
+    ); // the corrupt one is left to expire
+  });
+
+  it('never writes a stale plain-key copy over a session another reader has already moved', async () => {
+    const store = await freshStore();
+    await writeAsBefore(store, LEGACY_SID, { count: 1 });
+    const fresher = await call<SessionData | null>((cb) => store.get(LEGACY_SID, cb)); // moved...
+    await call((cb) => store.set(LEGACY_SID, { ...fresher, count: 2 } as SessionData, cb)); // ...and used
+    await writeAsBefore(store, LEGACY_SID, { count: 1 }); // the copy a racing sweep or reader read
+
+    const moved = await store.moveLegacySessions();
+    const read = await call((cb) => store.get(LEGACY_SID, cb));
+
+    expect(moved).toBe(0);
+    expect(read).toMatchObject({ count: 2 });
+    expect(await store.client.keys('sess:*')).toEqual([`sess:${storeKey(LEGACY_SID)}`]);
+  });
 });

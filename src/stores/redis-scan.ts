@@ -10,14 +10,19 @@ type Keys = ReturnType<typeof redisKeys>;
 /** A store key: a SHA-256 in hex. Anything else under the prefix is a session not yet moved to its hash. */
 export const STORE_KEY = /^[0-9a-f]{64}$/;
 
-/** Every store key under the prefix, in batches. */
-async function* storeKeys(client: RedisClient, keys: Keys): AsyncGenerator<string[]> {
+/** What follows the prefix in every session key, in batches: store keys, or else plain IDs. */
+async function* namesUnderPrefix(client: RedisClient, keys: Keys, hashed: boolean): AsyncGenerator<string[]> {
   const { sessions } = keys;
   for await (const batch of client.scanIterator({ MATCH: `${sessions}*`, COUNT: 500 })) {
-    const found = batch.map((k) => k.slice(sessions.length)).filter((k) => STORE_KEY.test(k));
+    const found = batch.map((k) => k.slice(sessions.length)).filter((k) => STORE_KEY.test(k) === hashed);
     if (found.length > 0) yield found;
   }
 }
+
+const storeKeys = (client: RedisClient, keys: Keys) => namesUnderPrefix(client, keys, true);
+
+/** The IDs of sessions the previous code stored under their plain ID, in batches. */
+export const legacyIds = (client: RedisClient, keys: Keys) => namesUnderPrefix(client, keys, false);
 
 /** Keyed by store key (the hash): the store does not know the IDs. */
 export async function allSessions(client: RedisClient, keys: Keys): Promise<Record<string, SessionData>> {

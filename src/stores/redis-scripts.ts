@@ -27,12 +27,19 @@ export function redisKeys(prefix: string) {
 }
 
 /**
- * KEYS: session, active, tombstone, user index ('' when anonymous), legacy key ('' when none)
+ * KEYS: session, active, tombstone, user index ('' when anonymous), plain key to move from ('' when none)
  * ARGV: json, ttl ms, expires at, now, max sessions, store key, session prefix
- * Returns 1 when written, 0 when a tombstone dropped it.
+ * Returns 1 when written; 0 when a tombstone dropped it, or when moving and someone else moved it first.
  */
 export const SAVE = `#!lua
-if KEYS[5] ~= '' then redis.call('del', KEYS[5]) end
+if KEYS[5] ~= '' then
+  -- a move from the plain key: the copy read may be stale once the hashed key exists
+  if redis.call('exists', KEYS[1]) == 1 then
+    redis.call('del', KEYS[5])
+    return 0
+  end
+  if redis.call('del', KEYS[5]) == 0 then return 0 end
+end
 if redis.call('exists', KEYS[3]) == 1 then return 0 end
 local ttl = tonumber(ARGV[2])
 if ttl <= 0 then

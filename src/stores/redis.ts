@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
 import { createRedisClient, type RedisClient, storeError } from './redis-client';
-import { allSessions, clearSessions, countSessions, STORE_KEY } from './redis-scan';
+import { allSessions, clearSessions, countSessions, legacyIds, STORE_KEY } from './redis-scan';
 import { DESTROY, redisKeys, runScript, SAVE, TOUCH } from './redis-scripts';
 import { destroyByKey, destroyByUser, listByUser } from './redis-users';
 import type { Callback, SessionStore, UserSession } from './types';
@@ -72,9 +72,26 @@ export class RedisSessionStore extends Store implements SessionStore {
       if (text) return parseSession(text) ?? null;
       const session = legacy ? parseSession(legacy) : undefined;
       if (!session) return null;
-      const moved = await this.save(key, session, this.keys.legacy(sid)); // and indexed if logged in
-      return moved ? session : null; // not when revoked meanwhile
+      if (await this.save(key, session, this.keys.legacy(sid))) return session; // moved, indexed if logged in
+      // revoked meanwhile (then gone), or moved by another reader first (then read that)
+      return parseSession((await this.client.get(this.keys.session(key))) ?? '') ?? null;
     });
+  }
+
+  /**
+   * Moves every session still under its plain ID to its hash now, instead of on its first read, so
+   * the per-user index holds them all; resolves to how many. Safe alongside requests and other instances.
+   */
+  async moveLegacySessions(): Promise<number> {
+    let moved = 0;
+    for await (const sids of legacyIds(this.client, this.keys)) {
+      const texts = await this.client.mGet(sids.map(this.keys.legacy));
+      for (const [i, sid] of sids.entries()) {
+        const session = parseSession(texts[i] ?? '');
+        if (session && (await this.save(storeKey(sid), session, this.keys.legacy(sid)))) moved++;
+      }
+    }
+    return moved;
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
