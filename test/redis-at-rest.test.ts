@@ -1,6 +1,9 @@
+import { Writable } from 'node:stream';
 import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger';
+import { createSessionStore } from '../src/stores';
 import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
@@ -145,4 +148,34 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
     expect(read).toMatchObject({ count: 2 });
     expect(await store.client.keys('sess:*')).toEqual([`sess:${storeKey(LEGACY_SID)}`]);
   });
+
+  it('is built by createSessionStore to move plain-key sessions in the background once connected', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.close());
+    const before = await connectedRedisStore(server.url, 'sess:');
+    cleanups.push(() => before.close());
+    await writeAsBefore(before, LEGACY_SID, { count: 1, userId: 42 });
+    const logged = new Promise<string>((resolve) =>
+      createSessionStore(testConfig({ SESSION_STORE: 'redis', REDIS_URL: server.url }), logTo(resolve)).then(
+        (s) => cleanups.push(() => s.close()),
+      ),
+    );
+
+    const line = await logged;
+
+    expect(JSON.parse(line)).toMatchObject({ moved: 1, msg: 'redis: sessions moved to hashed keys' });
+    expect((await before.listByUser(42)).map((x) => x.key)).toEqual([storeKey(LEGACY_SID)]);
+  });
 });
+
+/** A logger that hands its first line about moved sessions to `found`. */
+function logTo(found: (line: string) => void) {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const line = String(chunk);
+      if (line.includes('moved')) found(line);
+      done();
+    },
+  });
+  return createLogger('info', sink);
+}

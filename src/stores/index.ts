@@ -19,8 +19,8 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
         path: config.store.sqlitePath,
         maxSessions: config.store.sqliteMaxSessions,
       });
-    case 'redis':
-      return new RedisSessionStore({
+    case 'redis': {
+      const store = new RedisSessionStore({
         url: config.store.redisUrl,
         prefix: config.store.redisPrefix,
         timeoutMs: config.store.timeoutMs,
@@ -29,5 +29,25 @@ export async function createSessionStore(config: Config, logger: Logger): Promis
         tombstoneMs: config.lock.ttlMs, // a revoke outlasts any request still holding the session
         logger,
       });
+      moveLegacyOnceReady(store, logger);
+      return store;
+    }
   }
+}
+
+/**
+ * Once connected, moves the sessions the previous version stored under their plain IDs to their
+ * hashes, so the per-user index holds them all. Goes with the plain-key fallback (docs/stores.md).
+ */
+function moveLegacyOnceReady(store: RedisSessionStore, logger: Logger): void {
+  store.client.once('ready', () =>
+    store.moveLegacySessions().then(
+      (moved) => void (moved > 0 && logger.info({ moved }, 'redis: sessions moved to hashed keys')),
+      (err: Error) =>
+        logger.warn(
+          { err: { name: err.name, message: err.message } },
+          'redis: moving plain-key sessions failed; each moves on its first read',
+        ),
+    ),
+  );
 }
