@@ -162,6 +162,24 @@ describe.skipIf(!redisAvailable('redis index tests'))('RedisSessionStore revocat
     expect((await s.listByUser(7)).map((x) => x.key)).toEqual([storeKey('b')]);
   });
 
+  it('does not end a session that has moved on to another user, nor one that is corrupt', async () => {
+    const s = await store();
+    await save(s, 'a', session(60_000, 7));
+    await save(s, 'a', session(60_000, 8)); // the same ID, now someone else's
+    await save(s, 'b', session(60_000, 7));
+    await s.client.set(`${prefixOf(s)}${storeKey('b')}`, 'not json', {
+      expiration: { type: 'PX', value: 60_000 },
+    });
+
+    const ended = await s.destroyByUser(7);
+
+    expect(ended).toBe(0);
+    expect(await load(s, 'a')).toMatchObject({ userId: 8 });
+    expect(await indexOf(s, 7)).toEqual([]);
+    await save(s, 'a', session(60_000, 8)); // and no tombstone got in the way of its writes
+    expect((await s.listByUser(8)).map((x) => x.key)).toEqual([storeKey('a')]);
+  });
+
   it('drops a write-back of a revoked session from another instance, at once', async () => {
     const one = await store({ tombstoneMs: 5000 });
     const two = await connectedRedisStore(redis.url, prefixOf(one), { tombstoneMs: 5000 });

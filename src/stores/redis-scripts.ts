@@ -101,16 +101,25 @@ redis.call('zrem', KEYS[2], ARGV[1])
 return redis.call('del', KEYS[1])`;
 
 /**
- * KEYS: user index, active; ARGV: session prefix, tombstone prefix, tombstone ms, store key to keep
- * Returns how many sessions ended.
+ * KEYS: user index, active; ARGV: session prefix, tombstone prefix, tombstone ms, store key to keep, user id
+ * Ends the user's sessions, not a stale member's that now holds another user (or none); returns how
+ * many ended. A member whose session is gone gets a tombstone too: a request may still hold it.
  */
 export const DESTROY_BY_USER = `
 local ended = 0
 for _, key in ipairs(redis.call('zrange', KEYS[1], 0, -1)) do
   if key ~= ARGV[4] then
-    redis.call('set', ARGV[2] .. key, '1', 'PX', ARGV[3])
-    ended = ended + redis.call('del', ARGV[1] .. key)
-    redis.call('zrem', KEYS[2], key)
+    local json = redis.call('get', ARGV[1] .. key)
+    local theirs = not json
+    if json then
+      local ok, session = pcall(cjson.decode, json)
+      theirs = ok and type(session) == 'table' and session.userId == tonumber(ARGV[5])
+    end
+    if theirs then
+      redis.call('set', ARGV[2] .. key, '1', 'PX', ARGV[3])
+      ended = ended + redis.call('del', ARGV[1] .. key)
+      redis.call('zrem', KEYS[2], key)
+    end
     redis.call('zrem', KEYS[1], key)
   end
 end

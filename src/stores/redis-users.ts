@@ -38,7 +38,7 @@ export async function destroyByUser(
   keep: string,
   tombstoneMs: number,
 ): Promise<number> {
-  const args = [keys.sessions, keys.tombstones, tombstoneMs, keep];
+  const args = [keys.sessions, keys.tombstones, tombstoneMs, keep, userId];
   return Number(await runScript(client, DESTROY_BY_USER, [keys.user(userId), keys.active], args));
 }
 
