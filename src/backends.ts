@@ -6,6 +6,7 @@ import { MemoryLock, RedisLock, type SessionLock, SqliteLock } from './lock';
 import type { Logger } from './logger';
 import { MemorySessionStore } from './stores/memory';
 import { RedisSessionStore } from './stores/redis';
+import { moveLegacyOnceReady } from './stores/redis-upgrade';
 import { SqliteSessionStore } from './stores/sqlite';
 import type { SessionStore } from './stores/types';
 import { SqliteUserStore } from './users/sqlite';
@@ -79,7 +80,9 @@ function sessionBackend(config: Config, logger: Logger, sqlite: () => Database):
     }
     case 'redis': {
       const { redisUrl: url, redisPrefix: prefix, timeoutMs } = config.store;
-      const store = new RedisSessionStore({ ...lifetimes, url, prefix, timeoutMs, logger });
+      const maxSessions = config.store.redisMaxSessions;
+      const store = new RedisSessionStore({ ...lifetimes, url, prefix, timeoutMs, maxSessions, logger });
+      moveLegacyOnceReady(store, logger);
       return {
         store,
         lock: redisLock(config, store, logger),

@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Backends, createBackends } from '../src/backends';
 import { StartError } from '../src/errors';
-import { MemoryLock, RedisLock } from '../src/lock';
+import { MemoryLock, RedisLock, SqliteLock } from '../src/lock';
 import type { Logger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import { RedisSessionStore } from '../src/stores/redis';
@@ -68,7 +68,7 @@ describe('createBackends with SESSION_STORE=memory', () => {
 });
 
 describe('createBackends with SESSION_STORE=sqlite', () => {
-  it('puts sessions and users in one SQLite file, with an in-process lock and counters', async () => {
+  it('puts sessions, users and the session lock in one SQLite file, with in-process counters', async () => {
     const backends = await backendsFor({ SESSION_STORE: 'sqlite', ...ATTEMPTS });
 
     await backends.users.create({ username: 'ann', passwordHash: 'x', createdAt: 0 });
@@ -76,8 +76,10 @@ describe('createBackends with SESSION_STORE=sqlite', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
 
     expect(backends.store).toBeInstanceOf(SqliteSessionStore);
-    expect(backends.lock).toBeInstanceOf(MemoryLock); // until the cross-process SqliteLock lands
-    expect(tables).toEqual(expect.arrayContaining([{ name: 'sessions' }, { name: 'users' }]));
+    expect(backends.lock).toBeInstanceOf(SqliteLock); // processes sharing the file share the lock
+    expect(tables).toEqual(
+      expect.arrayContaining([{ name: 'sessions' }, { name: 'users' }, { name: 'session_locks' }]),
+    );
     expect(await throttledAfter(backends, 2)).toBe(true);
   });
 

@@ -94,6 +94,14 @@ describe('GET /increment, 100 at once with one cookie', () => {
 // every store joins this list once it keeps the per-user index
 const indexedStores: Array<[string, () => Promise<SessionStore>]> = [
   ['memory', async () => deferReads(new MemorySessionStore({ maxSessions: 100 }))],
+  [
+    'sqlite',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'indexed-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      return deferReads(new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 100 }));
+    },
+  ],
 ];
 
 /** Signs up at url; resolves to the logged-in session's cookie. */

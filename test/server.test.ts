@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpServer, displayUrl } from '../src/listen';
 import { wantsPrettyLogs } from '../src/logger';
+import { storeKey } from '../src/stores/key';
 import { buildApp, sessionIdOf, TEST_SECRET, testConfig } from './helper';
 import { immutableOrSkip, tempDir } from './support/files';
 import { listen } from './support/http';
@@ -179,7 +180,7 @@ describe('the server process', () => {
       cleanups.push(() => void client.close());
       const stored = await Promise.all(
         running.cookies.map(async (cookie) => {
-          const json = await client.get(`sess:${sessionIdOf(cookie ?? '')}`);
+          const json = await client.get(`sess:${storeKey(sessionIdOf(cookie ?? ''))}`); // stored under the hash
           return (JSON.parse(json ?? '{}') as { count?: number }).count;
         }),
       );

@@ -99,7 +99,7 @@ let prefixes = 0;
 async function redisHarness(): Promise<Harness> {
   if (!redis) throw new Error('redis-server not started');
   const prefix = `contract${++prefixes}:`;
-  const store = await connectedRedisStore(redis.url, prefix);
+  const store = await connectedRedisStore(redis.url, prefix, lifetimes);
   return {
     store,
     now: Date.now,
@@ -129,7 +129,7 @@ const harnesses: Array<[string, () => Harness | Promise<Harness>]> = [
 ];
 
 beforeAll(async () => {
-  if (hasRedis) redis = await startRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru']);
+  if (hasRedis) redis = await startRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']);
 });
 afterAll(async () => {
   await redis?.close();

@@ -1,12 +1,15 @@
-import { RedisStore } from 'connect-redis';
 import { type SessionData, Store } from 'express-session';
-import { createClient } from 'redis';
-import { StoreUnavailableError, withDeadline } from '../errors';
+import { withDeadline } from '../errors';
 import type { Logger } from '../logger';
-import { isSession, justWritten, markWritten, parseSession } from './expiry';
-import type { Callback, SessionStore } from './types';
+import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
+import { storeKey } from './key';
+import { createRedisClient, type RedisClient, storeError } from './redis-client';
+import { allSessions, clearSessions, countSessions, legacyIds, STORE_KEY } from './redis-scan';
+import { DESTROY, redisKeys, runScript, SAVE, TOUCH } from './redis-scripts';
+import { destroyByKey, destroyByUser, listByUser } from './redis-users';
+import type { Callback, SessionStore, UserSession } from './types';
 
-export type RedisClient = ReturnType<typeof createClient>;
+export type { RedisClient };
 
 export interface RedisStoreOptions {
   url: string;
@@ -14,77 +17,98 @@ export interface RedisStoreOptions {
   prefix: string;
   /** deadline for every store call and for connecting */
   timeoutMs: number;
+  /** hard cap: a new session past it ends the least recently active one */
+  maxSessions: number;
+  /** lifetime of a session whose cookie has no expiry: the idle lifetime */
+  ttlMs: number;
+  /** how long a revoked session's writes are refused: longer than any request holding it (the lock ttl) */
+  tombstoneMs?: number;
   logger: Logger;
 }
 
-const ERROR_LOG_INTERVAL_MS = 10_000; // a down Redis errors on every reconnect attempt
-
-/** Corrupt JSON reads as an object without a cookie, which get and all then treat as no session. */
-const tolerantSerializer = {
-  parse: (text: string) => parseSession(text) ?? ({} as SessionData),
-  stringify: (session: SessionData) => JSON.stringify(session),
-};
-
-/** A programming error stays a 500; anything from Redis or the connection is an unavailable store. */
-function storeError(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError || err instanceof TypeError || err instanceof RangeError)
-    return err;
-  return new StoreUnavailableError(err instanceof Error ? `${err.name}: ${err.message}` : 'redis error'); // for the log only
-}
-
 /**
- * Sessions in Redis, shared by every instance of the app. Connects in the background and keeps
- * reconnecting; while Redis is down, unreachable or silent every call fails within timeoutMs.
+ * Sessions in Redis, shared by every instance of the app, each under the hash of its ID, with a cap,
+ * a per-user index and tombstones kept by the same scripts that write it. Connects in the background
+ * and keeps reconnecting; while Redis is down, unreachable, silent or full every call fails within timeoutMs.
  */
 export class RedisSessionStore extends Store implements SessionStore {
   /** the node-redis client, for other features that keep state in the same Redis */
   readonly client: RedisClient;
-  private readonly inner: RedisStore;
-  private readonly timeoutMs: number;
+  private readonly keys: ReturnType<typeof redisKeys>;
+  private readonly options: Required<Omit<RedisStoreOptions, 'url' | 'logger' | 'prefix'>>;
   private closed = false;
 
-  constructor({ url, prefix, timeoutMs, logger }: RedisStoreOptions) {
+  constructor({ url, prefix, logger, tombstoneMs = 10_000, ...options }: RedisStoreOptions) {
     super();
-    this.timeoutMs = timeoutMs;
-    this.client = createClient({
-      url,
-      disableOfflineQueue: true, // fail at once while disconnected instead of queueing
-      socket: {
-        connectTimeout: timeoutMs,
-        reconnectStrategy: (retries) => Math.min(50 + retries * 50, 500), // quick, capped, forever
-      },
-    });
-    let lastLogged = 0;
-    this.client.on('error', (err: Error & { code?: string }) => {
-      if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
-      lastLogged = Date.now();
-      // the message only: the error may carry the options, and the URL may hold a password
-      logger.warn({ err: { name: err.name, code: err.code, message: err.message } }, 'redis error');
-    });
-    this.client.on('ready', () => logger.info('redis session store connected'));
-    this.inner = new RedisStore({ client: this.client, prefix, serializer: tolerantSerializer });
-    this.client.connect().catch(() => {}); // retried in the background; reported by the error listener
+    this.options = { ...options, tombstoneMs };
+    this.keys = redisKeys(prefix);
+    this.client = createRedisClient(url, options.timeoutMs, logger);
   }
 
   private call<T>(cb: Callback<T> | undefined, what: string, work: () => Promise<T>): void {
-    withDeadline(Promise.resolve().then(work), this.timeoutMs, `redis ${what}`).then(
+    this.run(what, work).then(
       (value) => process.nextTick(() => cb?.(undefined, value)), // outside the promise: a throw is not swallowed
-      (err) => process.nextTick(() => cb?.(storeError(err))),
+      (err) => process.nextTick(() => cb?.(err)),
     );
+  }
+
+  private run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return withDeadline(Promise.resolve().then(work), this.options.timeoutMs, `redis ${what}`).catch(
+      (err) => {
+        throw storeError(err);
+      },
+    );
+  }
+
+  private script<T>(script: string, keys: string[], args: Array<string | number>): Promise<T> {
+    return runScript<T>(this.client, script, keys, args);
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
     this.call(cb, 'get', async () => {
-      const value: unknown = await this.inner.get(sid);
-      return isSession(value) ? value : null;
+      const key = storeKey(sid);
+      // one round trip for both: the hashed key, and the plain one the previous code wrote
+      const [text, legacy] = await this.client.mGet([this.keys.session(key), this.keys.legacy(sid)]);
+      if (text) return parseSession(text) ?? null;
+      const session = legacy ? parseSession(legacy) : undefined;
+      if (!session) return null;
+      if (await this.save(key, session, this.keys.legacy(sid))) return session; // moved, indexed if logged in
+      // revoked meanwhile (then gone), or moved by another reader first (then read that)
+      return parseSession((await this.client.get(this.keys.session(key))) ?? '') ?? null;
     });
+  }
+
+  /**
+   * Moves every session still under its plain ID to its hash now, instead of on its first read, so
+   * the per-user index holds them all; resolves to how many. Safe alongside requests and other instances.
+   */
+  async moveLegacySessions(): Promise<number> {
+    let moved = 0;
+    for await (const sids of legacyIds(this.client, this.keys)) {
+      const texts = await this.client.mGet(sids.map(this.keys.legacy));
+      for (const [i, sid] of sids.entries()) {
+        const session = parseSession(texts[i] ?? '');
+        if (session && (await this.save(storeKey(sid), session, this.keys.legacy(sid)))) moved++;
+      }
+    }
+    return moved;
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
     this.call(cb, 'set', async () => {
-      await this.inner.set(sid, session);
+      await this.save(storeKey(sid), session);
       markWritten(session);
     });
+  }
+
+  /** Writes the session, its cap entry and its user index in one script; false when a tombstone dropped it. */
+  private async save(key: string, session: SessionData, legacyKey = ''): Promise<boolean> {
+    const now = Date.now();
+    const expires = Math.ceil(expiresAt(session, now, this.options.ttlMs));
+    const keys = [this.keys.session(key), this.keys.active, this.keys.tombstone(key)];
+    keys.push(this.userIndex(session), legacyKey);
+    const args = [JSON.stringify(session), expires - now, expires, now, this.options.maxSessions, key];
+    return (await this.script(SAVE, keys, [...args, this.keys.sessions])) === 1;
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
@@ -92,47 +116,57 @@ export class RedisSessionStore extends Store implements SessionStore {
       cb?.();
       return;
     }
-    this.call(cb, 'touch', async () => void (await this.inner.touch(sid, session)));
+    this.call(cb, 'touch', async () => {
+      const key = storeKey(sid);
+      const now = Date.now();
+      const expires = Math.ceil(expiresAt(session, now, this.options.ttlMs));
+      const keys = [this.keys.session(key), this.keys.active, this.keys.tombstone(key)];
+      await this.script(TOUCH, [...keys, this.userIndex(session)], [expires - now, expires, key]);
+    });
+  }
+
+  private userIndex(session: SessionData): string {
+    return Number.isSafeInteger(session.userId) ? this.keys.user(session.userId) : ''; // anonymous: not indexed
   }
 
   override destroy(sid: string, cb?: Callback): void {
-    this.call(cb, 'destroy', async () => void (await this.inner.destroy(sid)));
+    const key = storeKey(sid);
+    const keys = [this.keys.session(key), this.keys.legacy(sid), this.keys.active];
+    this.call(cb, 'destroy', async () => void (await this.script(DESTROY, keys, [key])));
   }
 
+  /** Keyed by store key (the hash): the store does not know the IDs. */
   override all(cb: Callback<Record<string, SessionData>>): void {
-    this.call(cb, 'all', async () => {
-      const list: Array<SessionData & { id: string }> = await this.inner.all();
-      const out: Record<string, SessionData> = {};
-      for (const { id, ...session } of list) if (isSession(session)) out[id] = session; // skip corrupt
-      return out;
-    });
+    this.call(cb, 'all', () => allSessions(this.client, this.keys));
   }
 
   override length(cb: Callback<number>): void {
-    this.call(cb, 'length', async () => Number(await this.inner.length()));
+    this.call(cb, 'length', () => countSessions(this.client, this.keys));
   }
 
+  /** Every session and its bookkeeping; tombstones stay, so a revoke still holds. */
   override clear(cb?: Callback): void {
-    this.call(cb, 'clear', async () => void (await this.inner.clear()));
+    this.call(cb, 'clear', () => clearSessions(this.client, this.keys));
   }
 
-  // the per-user index is being built store by store; until then these refuse loudly
-  async listByUser(): Promise<never> {
-    throw new Error('listByUser: not built yet');
+  listByUser(userId: number): Promise<UserSession[]> {
+    return this.run('listByUser', () => listByUser(this.client, this.keys, userId));
   }
 
-  async destroyByUser(): Promise<never> {
-    throw new Error('destroyByUser: not built yet');
+  destroyByUser(userId: number, { except }: { except?: string } = {}): Promise<number> {
+    const keep = except === undefined ? '' : storeKey(except);
+    const { tombstoneMs } = this.options;
+    return this.run('destroyByUser', () => destroyByUser(this.client, this.keys, userId, keep, tombstoneMs));
   }
 
-  async destroyByKey(): Promise<never> {
-    throw new Error('destroyByKey: not built yet');
+  destroyByKey(key: string): Promise<boolean> {
+    if (!STORE_KEY.test(key)) return Promise.resolve(false); // not a store key: nothing of ours
+    const { tombstoneMs } = this.options;
+    return this.run('destroyByKey', () => destroyByKey(this.client, this.keys, key, tombstoneMs));
   }
 
   async ping(): Promise<void> {
-    await withDeadline(this.client.ping(), this.timeoutMs, 'redis ping').catch((err) => {
-      throw storeError(err);
-    });
+    await this.run('ping', () => this.client.ping());
   }
 
   /** Quits politely when connected (pending replies arrive first), else drops the socket. */
@@ -140,7 +174,7 @@ export class RedisSessionStore extends Store implements SessionStore {
     if (this.closed) return;
     this.closed = true;
     if (this.client.isReady) {
-      const quit = await withDeadline(this.client.close(), this.timeoutMs, 'redis quit').then(
+      const quit = await withDeadline(this.client.close(), this.options.timeoutMs, 'redis quit').then(
         () => true,
         () => false,
       );

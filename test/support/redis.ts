@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { RedisSessionStore } from '../../src/stores/redis';
+import { RedisSessionStore, type RedisStoreOptions } from '../../src/stores/redis';
 import { silentLogger } from '../helper';
 import { serviceAvailable } from './service';
 
@@ -123,8 +123,20 @@ export function nextReady(client: { once(event: 'ready', listener: () => void): 
 }
 
 /** A session store on the test's Redis, connected; the caller closes it. */
-export async function connectedRedisStore(url: string, prefix = 'sess:'): Promise<RedisSessionStore> {
-  const store = new RedisSessionStore({ url, prefix, timeoutMs: 1000, logger: silentLogger });
+export async function connectedRedisStore(
+  url: string,
+  prefix = 'sess:',
+  options: Partial<RedisStoreOptions> = {},
+): Promise<RedisSessionStore> {
+  const store = new RedisSessionStore({
+    url,
+    prefix,
+    timeoutMs: 1000,
+    maxSessions: 100_000,
+    ttlMs: 86_400_000,
+    logger: silentLogger,
+    ...options,
+  });
   if (!store.client.isReady) await nextReady(store.client);
   return store;
 }
