@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
 import request from 'supertest';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { openDatabase } from '../src/db';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
+import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { isLoggedIn, loggedIn, otherHandle, PASSWORD, sessionsOf, signedUp } from './support/accounts';
 import { call } from './support/callback';
 import { GatedStore } from './support/gated-store';
+import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
 import { indexedStores } from './support/stores';
 
 describe.each(indexedStores)('GET /sessions and revoking (%s store)', (_name, makeStore) => {
@@ -383,5 +388,73 @@ describe('keep me signed in', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+const hasRedis = redisAvailable('your-sessions tests on Redis');
+
+describe.skipIf(!hasRedis)('your sessions on two app instances sharing one Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    return () => redis.close();
+  });
+
+  /** Two instances: each its own store client and lock, one Redis and one user database between them. */
+  async function twoInstances() {
+    const users = new SqliteUserStore(openDatabase(':memory:'));
+    const prefix = `sess:${randomUUID()}:`; // each test its own sessions in the shared Redis
+    const apps = [];
+    for (let i = 0; i < 2; i++) {
+      const store = await connectedRedisStore(redis.url, prefix);
+      onTestFinished(() => store.close());
+      apps.push(buildApp({ store, users }).app);
+    }
+    return apps as [Express, Express];
+  }
+
+  it('lets a client on one instance end the other client’s session, which the other instance then refuses', async () => {
+    const [one, two] = await twoInstances();
+    const a = await signedUp(one);
+    const b = await loggedIn(two);
+
+    const seenOnTwo = await sessionsOf(b);
+    const handle = await otherHandle(a);
+    await a.post(`/sessions/${handle}/revoke`).expect(200);
+
+    expect(seenOnTwo).toHaveLength(2);
+    expect(seenOnTwo.find((s) => !s.current)?.id).toBe((await sessionsOf(a))[0]?.id);
+    expect(await isLoggedIn(b)).toBe(false);
+    expect(await isLoggedIn(a)).toBe(true);
+  });
+
+  it('signs out all the others across instances', async () => {
+    const [one, two] = await twoInstances();
+    const a = await signedUp(one);
+    const others = [await loggedIn(two), await loggedIn(two)];
+
+    const res = await a.post('/sessions/revoke-others').expect(200);
+
+    expect(res.body).toEqual({ revoked: 2 });
+    for (const other of others) expect(await isLoggedIn(other)).toBe(false);
+    expect(await isLoggedIn(a)).toBe(true);
+  });
+
+  it('logs out the other instance’s sessions after a password change on this one', async () => {
+    const [one, two] = await twoInstances();
+    const a = await signedUp(one);
+    const b = await loggedIn(two);
+
+    await a
+      .post('/password')
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+      .expect(200);
+
+    expect(await isLoggedIn(b)).toBe(false);
+    expect(await isLoggedIn(a)).toBe(true);
+    const relogin = await request(two)
+      .post('/login')
+      .send({ username: 'alice', password: 'a brand new passphrase' });
+    expect(relogin.status).toBe(200);
   });
 });
