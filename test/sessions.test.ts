@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { openDatabase } from '../src/db';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
+import type { SessionStore } from '../src/stores/types';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { isLoggedIn, loggedIn, otherHandle, PASSWORD, sessionsOf, signedUp } from './support/accounts';
@@ -404,13 +405,13 @@ describe.skipIf(!hasRedis)('your sessions on two app instances sharing one Redis
   async function twoInstances() {
     const users = new SqliteUserStore(openDatabase(':memory:'));
     const prefix = `sess:${randomUUID()}:`; // each test its own sessions in the shared Redis
-    const apps = [];
-    for (let i = 0; i < 2; i++) {
-      const store = await connectedRedisStore(redis.url, prefix);
-      onTestFinished(() => store.close());
-      apps.push(buildApp({ store, users }).app);
-    }
-    return apps as [Express, Express];
+    const stores = [
+      await connectedRedisStore(redis.url, prefix),
+      await connectedRedisStore(redis.url, prefix),
+    ] as const;
+    for (const store of stores) onTestFinished(() => store.close());
+    const [one, two] = stores.map((store) => buildApp({ store, users }).app) as [Express, Express];
+    return [one, two, stores] as const;
   }
 
   it('lets a client on one instance end the other client’s session, which the other instance then refuses', async () => {
@@ -457,4 +458,44 @@ describe.skipIf(!hasRedis)('your sessions on two app instances sharing one Redis
       .send({ username: 'alice', password: 'a brand new passphrase' });
     expect(relogin.status).toBe(200);
   });
+
+  it('drops the late write of a session revoked on the other instance while its request was in flight', async () => {
+    const [one, two, stores] = await twoInstances();
+    const a = await signedUp(one);
+    const bCookie =
+      sessionCookie(await request(two).post('/login').send({ username: 'alice', password: PASSWORD })) ?? '';
+    const handle = await otherHandle(a);
+    const held = holdNextWrite(stores[1], sessionIdOf(bCookie));
+
+    const inFlight = request(two)
+      .get('/increment')
+      .set('Cookie', bCookie)
+      .then((res) => res.status);
+    await held.reached; // B's save is now held on its way to Redis
+    await a.post(`/sessions/${handle}/revoke`).expect(200);
+    held.release();
+    await inFlight;
+
+    expect((await request(two).get('/profile').set('Cookie', bCookie)).status).toBe(401);
+    expect(await call((cb) => stores[0].get(sessionIdOf(bCookie), cb))).toBeNull();
+  });
 });
+
+/** Holds the store's next write of one session until release(); `reached` resolves when it arrives. */
+function holdNextWrite(store: SessionStore, sid: string) {
+  let release = () => {};
+  let reached = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const arrived = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const set = store.set.bind(store);
+  store.set = (id, session, cb) => {
+    if (id !== sid) return set(id, session, cb);
+    reached();
+    gate.then(() => set(id, session, cb));
+  };
+  return { reached: arrived, release: () => release() };
+}
