@@ -15,6 +15,8 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** starts it again on the same port and data, and waits until it accepts connections */
   start(): Promise<void>;
+  /** whether the server process is up (paused counts as up) */
+  running(): boolean;
   /** SIGSTOP the postmaster and its backends: connections stay open but nothing answers */
   pause(): void;
   /** SIGCONT after pause() */
@@ -137,6 +139,7 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
     port,
     stop,
     start,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     pause: () => each('SIGSTOP', 'parent-first'),
     resume,
     close: async () => {
