@@ -15,6 +15,8 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** starts it again on the same port and data, and waits until it accepts connections */
   start(): Promise<void>;
+  /** the process group of the running server (the runuser wrapper's, as root), for checks */
+  pid(): number | undefined;
   /** whether the server process is up (paused counts as up) */
   running(): boolean;
   /** SIGSTOP the postmaster and its backends: connections stay open but nothing answers */
@@ -139,6 +141,7 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
     port,
     stop,
     start,
+    pid: () => child?.pid,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     pause: () => each('SIGSTOP', 'parent-first'),
     resume,
