@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { acceptsConnections, asRoot, command, findPostgresBin } from './postgres-bin';
 import { childPids, groupAlive, signal } from './processes';
 
 /** A throwaway PostgreSQL in a temp directory, on a loopback port that stays the same across restarts. */
@@ -25,35 +25,6 @@ export interface PostgresServer {
   resume(): void;
   /** stops it for good and removes the temp directory; safe to call twice */
   close(): Promise<void>;
-}
-
-/** The newest /usr/lib/postgresql/<version>/bin holding initdb and postgres, or undefined. */
-export function findPostgresBin(root = '/usr/lib/postgresql'): string | undefined {
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(join(root, v, 'bin', 'postgres')) && existsSync(join(root, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(root, versions[0], 'bin') : undefined;
-}
-
-// PostgreSQL refuses to run as root: as root, run it as the postgres system user, in a directory it owns
-const asRoot = process.getuid?.() === 0;
-function command(bin: string, args: string[]): [string, string[]] {
-  return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-}
-
-async function acceptsConnections(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 /** initdb in a new temp directory (or `dir`), then postgres on `port`, waiting until it answers. */

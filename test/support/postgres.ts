@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { findPostgresBin, type PostgresServer, startPostgres } from '../../scripts/lib/postgres-server';
+import { findPostgresBin } from '../../scripts/lib/postgres-bin';
+import { type PostgresServer, startPostgres } from '../../scripts/lib/postgres-server';
 import { createPostgresUserStore, type PostgresUserStore } from '../../src/users/postgres';
 import { silentLogger } from '../helper';
 import { freePort } from './redis';
