@@ -65,8 +65,12 @@ describe.skipIf(!chromiumAvailable())('logging in through the forms in a real br
       expect(new URL(page.url()).pathname).toBe('/profile');
       expect(await page.locator('#username').textContent()).toBe(username);
 
-      await Promise.all([page.waitForURL(`${server.url}/`), page.click('form[action="/logout"] button')]);
+      await Promise.all([
+        page.waitForURL(`${server.url}/?logged-out`),
+        page.click('form[action="/logout"] button'),
+      ]);
       expect(await page.locator('body').textContent()).toContain('Not logged in');
+      expect(await page.locator('#logged-out').textContent()).toContain('store was deleted');
       await page.goto(`${server.url}/profile`);
       expect(new URL(page.url()).pathname).toBe('/login');
 

@@ -3,15 +3,17 @@ import { createPasswordHasher, type PasswordHasher } from './auth/password';
 import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
 import { openDatabase } from './db';
-import { errorHandler, notFound } from './http';
+import { createErrorHandler, noStoreWithCookies, notFound } from './http';
+import { inspectRequests } from './inspector';
 import { MemoryLock, type SessionLock, serializeSessions } from './lock';
 import { createLogger, type Logger, requestLogger } from './logger';
 import { crossOriginProtection } from './origin';
 import { assetRoutes } from './routes/assets';
 import { authRoutes } from './routes/auth';
 import { demoRoutes } from './routes/demo';
-import { healthRoutes } from './routes/health';
+import { healthRoutes, type ReadinessChecks } from './routes/health';
 import { homeRoutes } from './routes/home';
+import { sessionRoutes } from './routes/session';
 import { securityHeaders } from './security';
 import { createSessionMiddleware } from './session';
 import type { SessionStore } from './stores/types';
@@ -31,6 +33,10 @@ export interface AppDeps {
   clock?: () => number;
   /** login attempt counters; in memory by default, Redis when instances share a Redis store */
   limiter?: AttemptLimiter;
+  /** readiness probes by name; the session store's ping by default */
+  checks?: ReadinessChecks;
+  /** aborted when the server begins to shut down: readiness fails from then on */
+  stopping?: AbortSignal;
 }
 
 /**
@@ -46,6 +52,8 @@ export function createApp({
   hasher = createPasswordHasher({ cost: config.login.scryptCost, concurrency: config.login.hashConcurrency }),
   clock = Date.now,
   limiter = createAttemptLimiter(config),
+  checks = { sessions: () => store.ping() },
+  stopping,
 }: AppDeps): Express {
   const app = express();
 
@@ -57,20 +65,23 @@ export function createApp({
   // middleware
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
-  app.use(healthRoutes(store)); // before sessions: probes never create or load one
+  app.use(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs })); // before sessions: probes never create or load one
   app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
+  app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
   app.use(createSessionMiddleware(config, store));
+  app.use(inspectRequests(config, clock)); // notes the session as it arrived, for the inspector panel
 
   // routes
   app.use(homeRoutes({ config, users, clock }));
   app.use(authRoutes({ config, users, hasher, clock, limiter }));
   app.use(demoRoutes(config));
+  app.use(sessionRoutes());
 
   // errors
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(createErrorHandler(clock)); // its own count of refusals, so apps never share one
   return app;
 }

@@ -41,3 +41,16 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
     })();
   });
 }
+
+/**
+ * Throws unless this connection can write the file: a write that is rolled back, so it costs no disk
+ * I/O. A read-only or immutable file still opens (SQLite falls back to reading) and fails only here.
+ */
+export function assertWritable(db: Database.Database): void {
+  db.exec('BEGIN IMMEDIATE'); // waits up to busy_timeout for another process's write
+  try {
+    db.exec('UPDATE schema_version SET version = version');
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}

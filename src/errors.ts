@@ -35,3 +35,11 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what = 'store c
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+/** The server cannot start as configured (a port in use, a database it cannot write): one line, exit 1. */
+export class StartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StartError';
+  }
+}

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Config } from './config';
+import { StartError } from './errors';
 
 const IDLE_SWEEP_MS = 250;
 
@@ -54,4 +55,31 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
     });
 
   return { server, drain };
+}
+
+/** The address as the README writes it: `localhost` for a loopback host, so cookies match the guide. */
+export function displayUrl(host: string, port: number): string {
+  const loopback = host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
+  const name = loopback ? 'localhost' : net.isIPv6(host) ? `[${host}]` : host;
+  return `http://${name}:${port}`;
+}
+
+/** Listens and resolves with the URL; a port in use or not allowed is a StartError naming the fix. */
+export function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new StartError(`port ${port} is in use; set PORT`));
+      else if (err.code === 'EACCES')
+        reject(new StartError(`port ${port} needs privileges; set PORT above 1023`));
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(new StartError(`no interface has address ${host}; set HOST`));
+      else reject(err);
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      const address = server.address();
+      resolve(displayUrl(host, typeof address === 'object' && address ? address.port : port));
+    });
+  });
 }

@@ -1,15 +1,11 @@
 import dotenv from 'dotenv';
 import { createApp } from './app';
-import { createAttemptLimiter } from './auth/throttle';
+import { createBackends } from './backends';
 import { type Config, ConfigError, loadConfig } from './config';
-import { openDatabase } from './db';
-import { createHttpServer } from './listen';
-import { createSessionLock } from './lock/create';
-import { createLogger, type Logger } from './logger';
+import { StartError } from './errors';
+import { createHttpServer, listen } from './listen';
+import { createLogger, type Logger, wantsPrettyLogs } from './logger';
 import { localSecret } from './secret';
-import { createSessionStore } from './stores';
-import { RedisSessionStore } from './stores/redis';
-import { SqliteUserStore } from './users/sqlite';
 
 const LOCAL_SECRET_FILE = 'data/session-secret';
 
@@ -22,61 +18,60 @@ async function withSecret(config: Config, logger: Logger): Promise<Config> {
   return { ...config, session: { ...config.session, secrets: [secret] } };
 }
 
-async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
-  const config = await (async () => {
-    try {
-      return loadConfig(process.env);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      console.error(`config error: ${err.message}`);
-      process.exit(1);
-    }
-  })();
-  const logger = createLogger(config.logLevel);
+async function main(logger: Logger, config: Config): Promise<void> {
   const ready = await withSecret(config, logger);
-  const store = await createSessionStore(ready, logger);
-  const lock = createSessionLock(ready, store, logger); // in Redis when instances share a Redis store
-  // users live in the SQLite file whatever the session store; several machines need a shared SQL database
-  const userDb = openDatabase(ready.store.sqlitePath);
-  const users = new SqliteUserStore(userDb);
-  // login attempt counters live where sessions do: in Redis they are shared by every instance
-  const limiter = createAttemptLimiter(ready, store instanceof RedisSessionStore ? store.client : undefined);
-  const app = createApp({ config: ready, store, logger, lock, users, limiter });
-
-  const { limits } = config;
-  const { server, drain } = createHttpServer(app, limits);
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info(`listening on http://${config.host}:${port} (session store: ${config.store.kind})`);
+  if (config.session.secure && config.trustProxy === false)
+    logger.warn(
+      'cookies are Secure and TRUST_PROXY is not set: no cookie over plain HTTP or from behind a TLS proxy',
+    );
+  const backends = await createBackends(ready, logger);
+  const stopping = new AbortController();
+  const app = createApp({ ...backends, config: ready, logger, stopping: stopping.signal });
+  const { server, drain } = createHttpServer(app, config.limits);
+  const url = await listen(server, config.port, config.host).catch(async (err) => {
+    await backends.close();
+    throw err;
   });
+  logger.info(`listening on ${url} (session store: ${config.store.kind})`);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal}: finishing in-flight requests`);
-    // a store that will not close must not keep the process up past the deadline
+  const shutdown = async (signal: string) => {
+    if (stopping.signal.aborted) return;
+    stopping.abort(); // readiness fails from now on
+    const { shutdownDelayMs: delay, shutdownTimeoutMs } = config.limits;
+    logger.info(
+      `${signal}: ${delay ? `not ready, serving ${delay} ms more, then ` : ''}finishing in-flight requests`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, delay)); // the balancer stops sending first
+    // from the end of the delay: a store that will not close must not keep the process up past the deadline
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, limits.shutdownTimeoutMs + 1500).unref();
-    drain().then(async () => {
-      await store.close().then(
-        () => logger.info('session store closed'),
-        (err) => logger.error({ err }, 'closing the session store failed'),
-      );
-      userDb.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
+    }, shutdownTimeoutMs + 1500).unref();
+    await drain();
+    await backends.close();
+    logger.info('backends closed');
+    logger.info('stopped');
+    process.exit(0);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((err) => {
-  console.error(err);
+dotenv.config({ quiet: true });
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`config error: ${err.message}`);
+  process.exit(1);
+}
+const logger = createLogger(config.logLevel, undefined, {
+  pretty: wantsPrettyLogs(process.env, process.stdout.isTTY === true),
+});
+main(logger, config).catch((err) => {
+  // an expected start-up failure is one line; anything else is a bug and keeps its stack
+  if (err instanceof StartError) logger.fatal(err.message);
+  else logger.fatal({ err }, 'start-up failed');
   process.exit(1);
 });

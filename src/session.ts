@@ -68,8 +68,21 @@ const promisify =
       requireSession(req)[method]((err: unknown) => (err ? reject(err) : resolve()));
     });
 
-/** Saves before the reply, so a 200 means the store has it. */
-export const saveSession = promisify('save');
+const save = promisify('save');
+
+/**
+ * Saves before the reply, so a 200 means the store has it. express-session moves the idle expiry
+ * forward only when the headers go out, after this save, and stores then skip that touch as "just
+ * written"; so the expiry moves here, and stays put for the headers, so the cookie carries the
+ * expiry the store holds.
+ */
+export async function saveSession(req: Request): Promise<void> {
+  const session = requireSession(req);
+  session.touch();
+  // own and non-enumerable: shadows touch for this request's object only, and is never stored
+  Object.defineProperty(session, 'touch', { value: () => session, configurable: true });
+  await save(req);
+}
 export const destroySession = promisify('destroy');
 const regenerate = promisify('regenerate');
 

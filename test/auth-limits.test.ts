@@ -4,6 +4,7 @@ import { createPasswordHasher, type PasswordHasher } from '../src/auth/password'
 import { createSemaphore } from '../src/auth/semaphore';
 import { createAttemptLimiter } from '../src/auth/throttle';
 import { buildApp, testConfig } from './helper';
+import { stubRedis } from './support/redis-keys';
 
 const PASSWORD = 'correct horse battery staple';
 type Client = ReturnType<typeof request>;
@@ -21,6 +22,7 @@ function countingHasher(): PasswordHasher & { hashes: number } {
   const counter = {
     hashes: 0,
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password: string) => {
       counter.hashes++;
       return real.hash(password);
@@ -59,7 +61,7 @@ describe('POST /signup throttle', () => {
 
   it('answers 503 at once when the counter store is down, without hashing', async () => {
     const hasher = countingHasher();
-    const disconnected = { isReady: false, eval: () => Promise.reject(new Error('unreachable')) };
+    const disconnected = stubRedis({ isReady: false, eval: () => Promise.reject(new Error('unreachable')) });
     const limiter = createAttemptLimiter(testConfig(), disconnected);
     const { app } = buildApp({ hasher, limiter });
 
@@ -94,6 +96,7 @@ function oneAtATimeHasher() {
     });
   const hasher: PasswordHasher = {
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password) => hold(() => real.hash(password)),
     verify: (stored, password) => hold(() => real.verify(stored, password)),
   };
@@ -116,6 +119,7 @@ describe('a full password hash queue', () => {
     });
     const hasher: PasswordHasher = {
       dummy: real.dummy,
+      needsRehash: real.needsRehash,
       hash: (password) => real.hash(password),
       verify: (stored, password) => {
         if (++calls === 2) bothIn();

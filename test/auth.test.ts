@@ -25,6 +25,7 @@ function countingHasher(): PasswordHasher & { hashes: number; verifies: number }
     hashes: 0,
     verifies: 0,
     dummy: real.dummy,
+    needsRehash: real.needsRehash,
     hash: (password: string) => {
       counter.hashes++;
       return real.hash(password);
@@ -265,7 +266,7 @@ describe('POST /logout', () => {
 
     const res = await agent.post('/logout').set('Accept', 'text/html').expect(303);
 
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/?logged-out');
     expect((await agent.get('/profile')).status).toBe(401);
   });
 
@@ -393,7 +394,7 @@ describe('HTML forms', () => {
     expect(signedUp.headers.location).toBe('/profile');
     expect(profile.text).toContain('<strong id="username">carol</strong>');
     expect(profile.headers['cache-control']).toBe('no-store');
-    expect(out.headers.location).toBe('/');
+    expect(out.headers.location).toBe('/?logged-out');
     expect(back.headers.location).toBe('/profile');
   });
 

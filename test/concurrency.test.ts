@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { redisLock } from '../src/backends';
 import type { SessionLock } from '../src/lock';
-import { createSessionLock } from '../src/lock/create';
 import { MemorySessionStore } from '../src/stores/memory';
+import type { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
 import { silentLogger, testConfig } from './helper';
@@ -24,7 +25,7 @@ async function serve(store: SessionStore, lock?: SessionLock): Promise<string> {
     config,
     store,
     logger: silentLogger,
-    lock: lock ?? createSessionLock(config, store, silentLogger),
+    lock, // the app's in-process lock unless given one
   });
   const server = await listen(app);
   cleanups.push(
@@ -100,6 +101,8 @@ describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redi
   });
 
   const redisStore = () => connectedRedisStore(redis.url);
+  const withRedisLock = (store: RedisSessionStore) =>
+    serve(store, redisLock(testConfig(), store, silentLogger));
 
   it('loses updates without the lock (the problem this solves)', async () => {
     const url = await serve(await redisStore(), never);
@@ -110,7 +113,7 @@ describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redi
   });
 
   it('counts exactly 100 with the Redis lock', async () => {
-    const url = await serve(await redisStore());
+    const url = await withRedisLock(await redisStore());
 
     const { statuses, final } = await burst([url], 100);
 
@@ -119,7 +122,7 @@ describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redi
   });
 
   it('counts exactly 100 split across two instances sharing one Redis', async () => {
-    const urls = [await serve(await redisStore()), await serve(await redisStore())];
+    const urls = [await withRedisLock(await redisStore()), await withRedisLock(await redisStore())];
 
     const { statuses, final } = await burst(urls, 100);
 

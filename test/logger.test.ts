@@ -4,7 +4,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
-import { createLogger, type Logger } from '../src/logger';
+import { createLogger, createLogThrottle, type Logger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import { sessionCookie, sessionIdOf, testConfig } from './helper';
 
@@ -60,7 +60,7 @@ describe('request log', () => {
     expect(failure?.reqId).toBe(errored?.reqId);
   });
 
-  it('logs an unavailable store as one short warning per request, with no stack', async () => {
+  it('logs an unavailable store as a short warning, with no stack', async () => {
     const { logger, lines } = capturingLogger();
     const store = new MemorySessionStore({ maxSessions: 10 });
     const app = createApp({ config: testConfig(), store, logger });
@@ -94,5 +94,67 @@ describe('request log', () => {
     expect(text).not.toMatch(/secret-\d/);
     expect(text).toContain('[redacted]');
     expect(text).toContain('upstream refused');
+  });
+});
+
+describe('refusal warnings', () => {
+  /** An app whose session saves are refused as unavailable, with a clock the test moves. */
+  function refusingApp() {
+    const { logger, lines } = capturingLogger();
+    const store = new MemorySessionStore({ maxSessions: 10 });
+    store.set = (_sid, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
+    const clock = { now: 1_000_000 };
+    const app = createApp({ config: testConfig(), store, logger, clock: () => clock.now });
+    const warnings = () => lines.filter((l) => l.msg === 'service unavailable');
+    return { app, lines, clock, warnings };
+  }
+
+  it('logs at most one line a second per kind, with the count of refusals it stands for', async () => {
+    const { app, lines, clock, warnings } = refusingApp();
+
+    for (let i = 0; i < 5; i++) await request(app).get('/increment').expect(503);
+    clock.now += 999;
+    await request(app).get('/increment').expect(503);
+    clock.now += 1;
+    await request(app).get('/increment').expect(503);
+
+    expect(warnings().map((l) => l.refusals)).toEqual([1, 6]);
+    expect(warnings()[0]).toMatchObject({ level: 40, kind: 'Session store unavailable' });
+    // the request log still has its line for every request, each a warning
+    const refused = lines.filter((l) => l.msg === 'request refused: unavailable');
+    expect(refused).toHaveLength(7);
+    expect(refused.every((l) => l.level === 40)).toBe(true);
+  });
+
+  it('counts each kind on its own', () => {
+    let now = 0;
+    const throttle = createLogThrottle(() => now);
+    const logged: string[] = [];
+    const log = (kind: string) => throttle(kind, (count) => logged.push(`${kind} x${count}`));
+
+    log('Server busy, retry');
+    log('Session busy, retry');
+    log('Server busy, retry');
+    now += 1000;
+    log('Server busy, retry');
+    log('Session busy, retry');
+
+    expect(logged).toEqual([
+      'Server busy, retry x1',
+      'Session busy, retry x1',
+      'Server busy, retry x2',
+      'Session busy, retry x1',
+    ]);
+  });
+
+  it('keeps a count per app, so one app never silences another', async () => {
+    const first = refusingApp();
+    const second = refusingApp();
+
+    await request(first.app).get('/increment').expect(503);
+    await request(second.app).get('/increment').expect(503);
+
+    expect(first.warnings()).toHaveLength(1);
+    expect(second.warnings()).toHaveLength(1);
   });
 });

@@ -36,6 +36,17 @@ describe('password hashing', () => {
     expect(verified).toBe(true);
   });
 
+  it('asks for a rehash of hashes made with weaker parameters only', async () => {
+    const hasher = createPasswordHasher({ cost: 2048, concurrency: 1 });
+    const older = await createPasswordHasher({ cost: 1024, concurrency: 1 }).hash(PASSWORD);
+    const stronger = await createPasswordHasher({ cost: 4096, concurrency: 1 }).hash(PASSWORD);
+
+    expect(hasher.needsRehash(older)).toBe(true);
+    expect(hasher.needsRehash(older.replace('$8$1$', '$4$1$').replace('$1024$', '$2048$'))).toBe(true); // lower r
+    expect(hasher.needsRehash(await hasher.hash(PASSWORD))).toBe(false);
+    expect(hasher.needsRehash(stronger)).toBe(false);
+  });
+
   it('treats the same text in another Unicode form as the same password (NFKC)', async () => {
     const hasher = cheap();
     const stored = await hasher.hash('caf\u00e9 au lait, s\u2019il vous pla\u00eet');

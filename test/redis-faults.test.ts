@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createSessionLock } from '../src/lock/create';
+import { redisLock } from '../src/backends';
 import { silentLogger, testConfig } from './helper';
 import { listen } from './support/http';
 import { load } from './support/load';
@@ -22,7 +22,7 @@ async function appUnderLoad() {
     config,
     store,
     logger: silentLogger,
-    lock: createSessionLock(config, store, silentLogger),
+    lock: redisLock(config, store, silentLogger),
   });
   const server = await listen(app);
   cleanups.push(() => server.close());

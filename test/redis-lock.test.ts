@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
+import { redisLock } from '../src/backends';
 import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
-import { createSessionLock } from '../src/lock/create';
 import type { RedisCommands } from '../src/lock/redis';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
@@ -27,7 +27,7 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
   }
 
   const lockOn = (store: RedisSessionStore, config = testConfig({ LOCK_TTL_MS: '300' })) =>
-    createSessionLock(config, store, silentLogger);
+    redisLock(config, store, silentLogger);
 
   it('frees a session whose holder died mid-request once the lock expires', async () => {
     const config = testConfig({ SESSION_STORE: 'redis', LOCK_TTL_MS: '300', LOCK_WAIT_MS: '3000' });

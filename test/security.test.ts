@@ -47,7 +47,17 @@ describe('security headers', () => {
       .send({ username: 'alice', password: 'correct horse battery staple' })
       .expect(303);
 
-    for (const path of ['/', '/increment', '/clear', '/login', '/signup', '/profile', '/nope']) {
+    for (const path of [
+      '/',
+      '/increment',
+      '/session',
+      '/how-it-works',
+      '/clear',
+      '/login',
+      '/signup',
+      '/profile',
+      '/nope',
+    ]) {
       const { text } = await agent.get(path).set('Accept', 'text/html');
       expect(text).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=/i);
       expect(text).not.toMatch(/action="(?!\/)/); // forms post to this origin only

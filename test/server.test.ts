@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpServer } from '../src/listen';
-import { buildApp, sessionIdOf, testConfig } from './helper';
+import { createHttpServer, displayUrl } from '../src/listen';
+import { wantsPrettyLogs } from '../src/logger';
+import { buildApp, sessionIdOf, TEST_SECRET, testConfig } from './helper';
+import { immutableOrSkip, tempDir } from './support/files';
 import { listen } from './support/http';
 import { load } from './support/load';
 import { Agent, get, spawnServer } from './support/process';
@@ -26,12 +28,6 @@ async function realServer(env: Record<string, string> = {}) {
   const { url, close } = await listen(app, config.limits);
   cleanups.push(close);
   return { url, config };
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'server-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 function agent(): Agent {
@@ -157,9 +153,7 @@ describe('the server process', () => {
     expect(answered.every((r) => r.status === 200)).toBe(true);
     expect(answered.length).toBe(completed.length); // every request the server read was answered
     expect(server.logs.filter((l) => l.msg === 'request aborted')).toEqual([]);
-    expect(server.logs.map((l) => l.msg)).toEqual(
-      expect.arrayContaining(['session store closed', 'stopped']),
-    );
+    expect(server.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['backends closed', 'stopped']));
     return running;
   }
 
@@ -227,5 +221,149 @@ describe('the server process', () => {
       expect(n).toBeGreaterThanOrEqual(acknowledged[w] ?? 0);
       expect(n).toBeLessThanOrEqual((acknowledged[w] ?? 0) + 1);
     });
+  });
+});
+
+/** Runs src/server.ts with exactly `env` (plus PATH) until it exits or its output matches `until`. */
+async function runRaw(env: Record<string, string>, until?: RegExp) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH, SCRYPT_COST: '1024', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const matched = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (until?.test(stdout)) resolve();
+    });
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  await Promise.race([matched, exited]);
+  if (until && child.exitCode === null) child.kill('SIGTERM');
+  const code = await exited;
+  return { code, stdout, stderr, lines: stdout.split('\n').filter(Boolean) };
+}
+
+const base = { NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, HOST: '127.0.0.1', SESSION_STORE: 'memory' };
+
+describe('the server process at start', () => {
+  it('prints the localhost URL the README uses when it listens on loopback', async () => {
+    const server = await spawnServer({ SESSION_STORE: 'memory', SQLITE_PATH: join(tempDir(), 'app.db') });
+    cleanups.push(async () => {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    });
+
+    const line = server.logs.find((l) => String(l.msg).startsWith('listening on'));
+
+    expect(line?.msg).toBe(`listening on http://localhost:${server.port} (session store: memory)`);
+  });
+
+  it('says in one line that the port is in use, and exits 1', async () => {
+    const taken = await listen(buildApp().app);
+    cleanups.push(taken.close);
+
+    const run = await runRaw({ ...base, PORT: String(taken.port), SQLITE_PATH: join(tempDir(), 'app.db') });
+
+    expect(run.code).toBe(1);
+    expect(run.lines.map((l) => JSON.parse(l).msg)).toEqual([`port ${taken.port} is in use; set PORT`]);
+    expect(run.stderr).toBe('');
+  });
+
+  it('says in one line that the database cannot be written, and exits 1', async (ctx) => {
+    const dir = tempDir();
+    const path = join(dir, 'app.db');
+    writeFileSync(path, ''); // an empty file is a valid, empty database
+    immutableOrSkip(ctx, path);
+
+    const run = await runRaw({ ...base, PORT: '0', SESSION_STORE: 'sqlite', SQLITE_PATH: path });
+
+    expect(run.code).toBe(1);
+    expect(run.lines.map((l) => JSON.parse(l).msg)).toEqual([
+      `database ${path} cannot be written (SQLITE_READONLY): check the file and its directory`,
+    ]);
+    expect(run.stderr).toBe('');
+  });
+
+  it('warns once when cookies are Secure and TRUST_PROXY is not set', async () => {
+    const run = await runRaw(
+      { ...base, PORT: '0', COOKIE_SECURE: 'true', SQLITE_PATH: join(tempDir(), 'app.db') },
+      /listening on/,
+    );
+
+    const warnings = run.lines.map((l) => JSON.parse(l)).filter((l) => /TRUST_PROXY/.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].level).toBe(40); // warn
+  });
+
+  it('logs readable lines under npm run dev, and JSON in tests', async () => {
+    const dev = { ...base, NODE_ENV: '', npm_lifecycle_event: 'dev', PORT: '0' };
+    const { NODE_ENV: _, ...unset } = dev;
+    const env = { ...unset, SQLITE_PATH: join(tempDir(), 'app.db') };
+
+    const pretty = await runRaw(env, /listening on/);
+    const json = await runRaw({ ...env, NODE_ENV: 'test' }, /listening on/);
+
+    expect(pretty.stdout).toMatch(/INFO.*listening on http:\/\/localhost:\d+/);
+    expect(() => JSON.parse(pretty.lines[0] ?? '')).toThrow();
+    expect(JSON.parse(json.lines[0] ?? '')).toMatchObject({ level: 30 });
+  });
+});
+
+describe('wantsPrettyLogs', () => {
+  it('is on in development at a terminal or under npm run dev, off for production, tests and pipes', () => {
+    expect(wantsPrettyLogs({}, true)).toBe(true);
+    expect(wantsPrettyLogs({ npm_lifecycle_event: 'dev' }, false)).toBe(true);
+    expect(wantsPrettyLogs({}, false)).toBe(false);
+    expect(wantsPrettyLogs({ npm_lifecycle_event: 'start' }, false)).toBe(false);
+    expect(wantsPrettyLogs({ NODE_ENV: 'production' }, true)).toBe(false);
+    expect(wantsPrettyLogs({ NODE_ENV: 'test', npm_lifecycle_event: 'dev' }, true)).toBe(false);
+  });
+});
+
+describe('SHUTDOWN_DELAY_MS', () => {
+  it('fails readiness at once on SIGTERM, keeps serving new connections through the delay, then exits 0', async () => {
+    // a deadline counted from the signal (1000 + 1500 ms) would end the process inside the 3 s delay
+    const server = await spawnServer({
+      SESSION_STORE: 'memory',
+      SHUTDOWN_DELAY_MS: '3000',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      SQLITE_PATH: join(tempDir(), 'app.db'),
+    });
+    const running = load(server.url, 4);
+    await running.reached(40);
+    const readyBefore = await get(agent(), `${server.url}/readyz`);
+
+    server.child.kill('SIGTERM');
+    await vi.waitFor(() => expect(server.logs.some((l) => /^SIGTERM/.test(String(l.msg)))).toBe(true));
+    const readyDuring = await get(agent(), `${server.url}/readyz`);
+    const visitDuring = await get(agent(), `${server.url}/increment`);
+    const { code } = await server.exited;
+    await running.stop();
+
+    const answered = running.results.filter((r) => r.status !== undefined);
+    const completed = server.logs.filter(
+      (l) => l.msg === 'request completed' || l.msg === 'request refused: unavailable',
+    );
+    expect(readyBefore.status).toBe(200);
+    expect(readyDuring.status).toBe(503);
+    expect(visitDuring.status).toBe(200);
+    expect(visitDuring.count).toBe(1);
+    expect(code).toBe(0);
+    expect(answered.every((r) => r.status === 200)).toBe(true);
+    expect(answered.length + 3).toBe(completed.length); // the three probes above, and every load request read
+    expect(server.logs.filter((l) => l.msg === 'request aborted')).toEqual([]);
+  });
+});
+
+describe('displayUrl', () => {
+  it('writes localhost for a loopback host and the address itself otherwise', () => {
+    expect(displayUrl('127.0.0.1', 3000)).toBe('http://localhost:3000');
+    expect(displayUrl('::1', 3000)).toBe('http://localhost:3000');
+    expect(displayUrl('0.0.0.0', 3000)).toBe('http://0.0.0.0:3000');
+    expect(displayUrl('fd00::1', 3000)).toBe('http://[fd00::1]:3000');
   });
 });

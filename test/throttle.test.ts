@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptLimiter, LimiterUnavailableError } from '../src/auth/throttle';
 import { testConfig } from './helper';
 import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { stubRedis } from './support/redis-keys';
 import { serviceAvailable } from './support/service';
 
 const IP = '203.0.113.7';
@@ -108,7 +109,7 @@ describe('createAttemptLimiter signups (memory)', () => {
 
 describe('createAttemptLimiter (broken Redis)', () => {
   it('fails with a 503 within the store timeout when Redis never answers', async () => {
-    const silent = { isReady: true, eval: () => new Promise(() => {}) };
+    const silent = stubRedis({ isReady: true, eval: () => new Promise(() => {}) });
     const limiter = createAttemptLimiter(testConfig({ STORE_TIMEOUT_MS: '50' }), silent);
 
     const error = await limiter.attempt('alice', IP).catch((err: unknown) => err);
@@ -118,14 +119,14 @@ describe('createAttemptLimiter (broken Redis)', () => {
   });
 
   it('fails with a 503 at once when the client is not connected', async () => {
-    const disconnected = { isReady: false, eval: () => Promise.reject(new Error('unreachable')) };
+    const disconnected = stubRedis({ isReady: false, eval: () => Promise.reject(new Error('unreachable')) });
     const limiter = createAttemptLimiter(testConfig(), disconnected);
 
     await expect(limiter.attempt('alice', IP)).rejects.toBeInstanceOf(LimiterUnavailableError);
   });
 
   it('fails a signup with a 503 within the store timeout when Redis never answers', async () => {
-    const silent = { isReady: true, eval: () => new Promise(() => {}) };
+    const silent = stubRedis({ isReady: true, eval: () => new Promise(() => {}) });
     const limiter = createAttemptLimiter(testConfig({ STORE_TIMEOUT_MS: '50' }), silent);
 
     const error = await limiter.signup(IP).catch((err: unknown) => err);

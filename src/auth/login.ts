@@ -31,6 +31,7 @@ export async function startLogin(req: Request, user: User, now: number): Promise
   const count = requireSession(req).count;
   await regenerateSession(req); // rejects if the store could not destroy the old session
   const session = requireSession(req);
+  session.previousIdPrefix = String(req.res?.locals.replacedSessionId ?? '').slice(0, 6); // for the inspector
   if (count !== undefined) session.count = count;
   session.userId = user.id;
   session.loginAt = now;

@@ -6,6 +6,8 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** whether the password matches the stored hash; takes the same time whatever the answer */
   verify(stored: string, password: string): Promise<boolean>;
+  /** whether a stored hash was made with weaker parameters than the current ones: rehash it at login */
+  needsRehash(stored: string): boolean;
   /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
   readonly dummy: string;
 }
@@ -19,8 +21,8 @@ export interface ScryptParams {
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
-// hashes allowed to queue per running one: at OWASP's cost (~0.3 s a hash on our 2 cores) the last in
-// line waits about 16 × 0.3 ≈ 5 s; a longer queue would only answer clients that already gave up
+// hashes allowed to queue per running one: at OWASP's cost the last in line waits 16 hash times, a few
+// seconds; a longer queue would only answer clients that already gave up
 const WAITING_PER_SLOT = 16;
 
 function derive(
@@ -90,6 +92,11 @@ export function createPasswordHasher({
       const { params: theirs, salt, key } = parseHash(stored);
       const candidate = await limit(() => derive(password, salt, theirs, key.length));
       return timingSafeEqual(candidate, key);
+    },
+
+    needsRehash(stored) {
+      const { params: theirs } = parseHash(stored);
+      return theirs.N < params.N || theirs.r < params.r || theirs.p < params.p;
     },
   };
 }

@@ -1,6 +1,8 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { HttpError, withDeadline } from '../errors';
+import type { RedisClient } from '../stores/redis';
+import { clientKey } from './client-key';
+import { type CounterFactory, memoryCounters, redisCounters } from './counters';
 import { BusyError } from './semaphore';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -27,71 +29,58 @@ export class LimiterUnavailableError extends HttpError {
   }
 }
 
-type Limiter = RateLimiterMemory | RateLimiterRedis;
+const verdict = (msLeft: number | undefined): Verdict =>
+  msLeft === undefined ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(1000, msLeft) };
 
 /**
- * rate-limiter-flexible counters: in memory for one instance, or in Redis (a node-redis client) so
- * that instances share them. Windows are fixed, starting at the first counted attempt.
+ * Attempt counters in Redis (a node-redis client) so that instances share them, or else in memory,
+ * at most config.login.maxCounters of them. Clients are keyed by clientKey (IPv6 by its /64).
  */
-export function createAttemptLimiter(config: Config, redis?: unknown): AttemptLimiter {
-  const { maxAttempts, maxAttemptsPerIp, attemptWindowMs } = config.login;
-  const duration = Math.ceil(attemptWindowMs / 1000);
-  const make = (keyPrefix: string, points: number): Limiter =>
-    redis
-      ? new RateLimiterRedis({
-          storeClient: redis,
-          useRedisPackage: true, // node-redis v4+, not ioredis
-          rejectIfRedisNotReady: true, // fail fast while disconnected instead of queueing
-          keyPrefix,
-          points,
-          duration,
-        })
-      : new RateLimiterMemory({ keyPrefix, points, duration });
-  const perUser = make('login:user', maxAttempts);
-  const perIp = make('login:ip', maxAttemptsPerIp);
+export function createAttemptLimiter(
+  config: Config,
+  redis?: RedisClient,
+  counters: CounterFactory = redis
+    ? redisCounters(redis, config.login.attemptWindowMs)
+    : memoryCounters(config.login.maxCounters, config.login.attemptWindowMs).make,
+): AttemptLimiter {
+  const { maxAttempts, maxAttemptsPerIp } = config.login;
+  const perUser = counters('login:user', maxAttempts);
+  const perIp = counters('login:ip', maxAttemptsPerIp);
   // its own counter, so signing up never uses up the logins of a shared address (an office, a NAT)
-  const signupsPerIp = make('signup:ip', maxAttemptsPerIp);
-  const userKey = (username: string, ip: string) => `${encodeURIComponent(username)}@${ip}`;
+  const signupsPerIp = counters('signup:ip', maxAttemptsPerIp);
+  const userKey = (username: string, client: string) => `${encodeURIComponent(username)}@${client}`;
   const guard = <T>(promise: Promise<T>, what = 'Login') =>
     withDeadline(promise, config.store.timeoutMs, `${what.toLowerCase()} limiter`).catch((err: unknown) => {
       throw new LimiterUnavailableError(err, what);
     });
-  const verdict = (results: PromiseSettledResult<unknown>[], what = 'Login'): Verdict => {
-    const refused = results.map((result) => {
-      if (result.status === 'fulfilled') return undefined;
-      if (result.reason instanceof RateLimiterRes) return result.reason.msBeforeNext;
-      throw new LimiterUnavailableError(result.reason, what);
-    });
-    const waits = refused.filter((ms) => ms !== undefined);
-    return waits.length === 0
-      ? { allowed: true }
-      : { allowed: false, retryAfterMs: Math.max(1000, ...waits) };
-  };
 
   return {
     async attempt(username, ip) {
-      // consume first, check after: parallel guesses cannot all slip past a read-then-write check
-      const results = await guard(
-        Promise.allSettled([perUser.consume(userKey(username, ip)), perIp.consume(ip)]),
-      );
-      return verdict(results);
+      const client = clientKey(ip);
+      // the address first: a refused request leaves no per-user counter behind, so a flood of
+      // made-up names from one address costs one counter. Consume, then check: parallel guesses
+      // cannot all slip past a read-then-write check.
+      const ipLeft = await guard(perIp.consume(client));
+      if (ipLeft !== undefined) return verdict(ipLeft);
+      return verdict(await guard(perUser.consume(userKey(username, client))));
     },
 
     async succeeded(username, ip) {
-      await guard(Promise.all([perUser.delete(userKey(username, ip)), perIp.reward(ip, 1)]));
+      const client = clientKey(ip);
+      await guard(Promise.all([perUser.delete(userKey(username, client)), perIp.reward(client)]));
     },
 
     async refund(username, ip) {
-      await guard(Promise.all([perUser.reward(userKey(username, ip), 1), perIp.reward(ip, 1)]));
+      const client = clientKey(ip);
+      await guard(Promise.all([perUser.reward(userKey(username, client)), perIp.reward(client)]));
     },
 
     async signup(ip) {
-      const results = await guard(Promise.allSettled([signupsPerIp.consume(ip)]), 'Signup');
-      return verdict(results, 'Signup');
+      return verdict(await guard(signupsPerIp.consume(clientKey(ip)), 'Signup'));
     },
 
     async refundSignup(ip) {
-      await guard(signupsPerIp.reward(ip, 1), 'Signup');
+      await guard(signupsPerIp.reward(clientKey(ip)), 'Signup');
     },
   };
 }

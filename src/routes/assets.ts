@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Request, type Response, Router } from 'express';
 import { allow } from '../http';
 
@@ -19,6 +20,7 @@ body {
   font: 1.0625rem/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
 }
 main { max-width: 40rem; margin: 0 auto; }
+main:has(> .diagram) { max-width: 62rem; }
 h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 1.5rem; }
 p { margin: 0 0 1rem; }
 a { color: var(--link); text-underline-offset: 0.15em; }
@@ -47,6 +49,31 @@ button {
 button:hover { filter: brightness(1.1); }
 .error { display: block; color: var(--error); font-size: 0.95em; }
 [role="alert"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
+[role="status"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--link); background: var(--soft); }
+h2 { font-size: 1.2rem; line-height: 1.3; margin: 0 0 0.75rem; }
+pre {
+  margin: 0.25rem 0 0; padding: 0.6rem 0.75rem; overflow-x: auto; background: var(--soft);
+  border-radius: 6px; font: 0.85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+}
+pre, code { overflow-wrap: anywhere; }
+.inspector {
+  margin: 2.5rem 0 0; padding: 1rem 1.25rem; border: 1px solid var(--line); border-radius: 10px;
+  font-size: 0.95rem;
+}
+.inspector dl { margin: 0 0 0.75rem; }
+.inspector dt {
+  margin: 0.9rem 0 0.2rem; font-size: 0.8rem; font-weight: 700; letter-spacing: 0.04em;
+  text-transform: uppercase; color: var(--muted);
+}
+.inspector dt:first-child { margin-top: 0; }
+.inspector dd { margin: 0 0 0.3rem; }
+.inspector p { margin: 0; }
+.inspector .id-change { margin: 0.2rem 0 0.5rem; padding: 0.5rem 0.75rem; border-left: 4px solid var(--link); background: var(--soft); }
+.inspector .notice { margin: 0 0 0.9rem; padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
+.diagram { margin: 0 0 1.5rem; }
+.diagram img { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 10px; }
+figcaption { margin-top: 0.4rem; color: var(--muted); font-size: 0.9rem; }
+.steps li { margin-bottom: 0.35rem; }
 `;
 
 // a session cookie, as the tab's icon; the CSP allows img-src 'self'
@@ -64,9 +91,14 @@ function constant(type: string, body: string) {
   };
 }
 
-/** The stylesheet and icon every page links. Mounted before sessions: fetching them never loads or creates one. */
+// the login workflow diagram, shipped next to the code; read when the app is built, not at import
+const readAsset = (name: string) => readFileSync(new URL(`../assets/${name}`, import.meta.url), 'utf8');
+
+/** The stylesheet and icon every page links, and the workflow diagram. Mounted before sessions: fetching them never loads or creates one. */
 export function assetRoutes(): Router {
   const router = Router();
+  const workflow = readAsset('workflow.svg');
+  router.route('/workflow.svg').get(constant('image/svg+xml', workflow)).all(allow('GET', 'HEAD'));
   router.route('/favicon.svg').get(constant('image/svg+xml', FAVICON)).all(allow('GET', 'HEAD'));
   router.route('/style.css').get(constant('text/css; charset=utf-8', STYLESHEET)).all(allow('GET', 'HEAD'));
   return router;

@@ -118,6 +118,14 @@ export function authRoutes(deps: AuthDeps): Router {
       );
       if (!user || !matches) return formError(req, res, 'login', 401, { username, message: INVALID_LOGIN });
       await limiter.succeeded(username, ip);
+      // hashed before the cost was raised: upgrade it while we know the password, so the cheaper
+      // hashes, whose quick verify tells a known name from an unknown one, go away with use
+      if (hasher.needsRehash(user.passwordHash)) {
+        await hasher
+          .hash(password)
+          .then((passwordHash) => users.setPasswordHash(user.id, passwordHash))
+          .catch((err: Error) => req.log.warn({ reason: err?.message }, 'password rehash failed')); // next login retries
+      }
       await startLogin(req, user, clock());
       loggedIn(req, res, user, 200);
     })
@@ -128,7 +136,7 @@ export function authRoutes(deps: AuthDeps): Router {
     .post(async (req, res) => {
       await endSession(req, res, config, 'Error logging out');
       noStore(res);
-      if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/');
+      if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/?logged-out'); // home says what happened
       res.vary('Accept').json({ message: 'Logged out' });
     })
     .all(allow('POST')); // GET never logs out: a link or an image on any page could

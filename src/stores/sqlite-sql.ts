@@ -26,7 +26,6 @@ export function prepareStatements(db: Database) {
     rows: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sessions'),
     prune: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
     clear: db.prepare('DELETE FROM sessions'),
-    ping: db.prepare('SELECT 1'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type SessionData, Store } from 'express-session';
-import { type Database, migrate, openDatabase } from '../db';
+import { assertWritable, type Database, migrate, openDatabase } from '../db';
 import { StoreUnavailableError } from '../errors';
 import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { MIGRATIONS, prepareStatements, type Statements } from './sqlite-sql';
@@ -16,10 +16,13 @@ export interface SqliteStoreOptions {
   pruneIntervalMs?: number;
 }
 
-/** A busy database is a store that is unavailable for now (503); anything else is a real failure (500). */
+// a busy, read-only, unopenable, failing or full file: the store is unavailable, not the code broken
+const UNAVAILABLE = /^SQLITE_(BUSY|READONLY|CANTOPEN|IOERR|FULL)/;
+
+/** A database that cannot serve is a store that is unavailable for now (503); anything else is a real failure (500). */
 function storeError(err: unknown): unknown {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return new StoreUnavailableError(code);
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailableError(code);
   if (err instanceof TypeError && /not open/.test(err.message)) return new StoreUnavailableError('closed');
   return err;
 }
@@ -155,7 +158,7 @@ export class SqliteSessionStore extends Store implements SessionStore {
 
   async ping(): Promise<void> {
     try {
-      this.sql.ping.get();
+      assertWritable(this.db); // readiness means sessions can be saved, not just read
     } catch (err) {
       throw storeError(err);
     }

@@ -1,0 +1,79 @@
+import { LRUCache } from 'lru-cache';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClient } from '../stores/redis';
+
+/** One kind of attempt counter (per user, per IP, ...): fixed windows from the first counted attempt. */
+export interface Counter {
+  /** counts one; the ms left in the window when that is past the limit, else undefined */
+  consume(key: string): Promise<number | undefined>;
+  /** gives one back; never creates a counter */
+  reward(key: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Makes the counter of one kind: its key prefix and how many attempts a window allows. */
+export type CounterFactory = (prefix: string, points: number) => Counter;
+
+interface Window {
+  count: number;
+  endsAt: number;
+}
+
+/**
+ * Counters in this process, every kind in one LRU of at most `max`: a flood of new keys evicts the
+ * least recently used counter instead of growing the heap. `size` says how many are held.
+ */
+export function memoryCounters(max: number, windowMs: number, now: () => number = Date.now) {
+  const windows = new LRUCache<string, Window>({ max });
+  const make: CounterFactory = (prefix, points) => ({
+    async consume(key) {
+      const at = now();
+      let window = windows.get(`${prefix}:${key}`);
+      if (!window || window.endsAt <= at) {
+        window = { count: 0, endsAt: at + windowMs };
+        windows.set(`${prefix}:${key}`, window);
+      }
+      window.count++;
+      return window.count > points ? window.endsAt - at : undefined;
+    },
+    async reward(key) {
+      const window = windows.peek(`${prefix}:${key}`);
+      if (window && window.count > 0) window.count--;
+    },
+    async delete(key) {
+      windows.delete(`${prefix}:${key}`);
+    },
+  });
+  /** counters held, of one kind (by its prefix) or of all */
+  const size = (prefix?: string) =>
+    prefix === undefined
+      ? windows.size
+      : [...windows.keys()].filter((k) => k.startsWith(`${prefix}:`)).length;
+  return { make, size };
+}
+
+/** Counters in Redis (rate-limiter-flexible), shared by every instance; Redis expires them. */
+export function redisCounters(client: RedisClient, windowMs: number): CounterFactory {
+  return (keyPrefix, points) => {
+    const limiter = new RateLimiterRedis({
+      storeClient: client,
+      useRedisPackage: true, // node-redis v4+, not ioredis
+      rejectIfRedisNotReady: true, // fail fast while disconnected instead of queueing
+      keyPrefix,
+      points,
+      duration: Math.ceil(windowMs / 1000),
+    });
+    return {
+      consume: (key) =>
+        limiter.consume(key).then(
+          () => undefined,
+          (refused: unknown) => {
+            if (refused instanceof RateLimiterRes) return refused.msBeforeNext;
+            throw refused;
+          },
+        ),
+      reward: async (key) => void (await limiter.reward(key, 1)),
+      delete: async (key) => void (await limiter.delete(key)),
+    };
+  };
+}

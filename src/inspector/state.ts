@@ -1,0 +1,35 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../config';
+
+/** What the inspector needs later in the request: the config, the clock and the session as it arrived. */
+export interface InspectorState {
+  config: Config;
+  clock: () => number;
+  /** req.sessionID when the routes began: the cookie's ID if the store had it, else a fresh one */
+  startId: string | undefined;
+  /** the session's data (without the cookie) when the routes began, to tell saved from merely loaded */
+  startData: string | undefined;
+}
+
+/** The session's own fields as JSON, without the cookie sub-object. */
+export function dataOf(session: Request['session'] | undefined): string | undefined {
+  if (!session) return undefined;
+  const { cookie: _cookie, ...data } = session;
+  return JSON.stringify(data);
+}
+
+/**
+ * Mounted right after the session middleware: notes the session as it arrived, so a page rendered
+ * later can say what this request did to it. Cheap: no signature check and no store call here.
+ */
+export function inspectRequests(config: Config, clock: () => number): RequestHandler {
+  return (req, res, next) => {
+    const state: InspectorState = { config, clock, startId: req.sessionID, startData: dataOf(req.session) };
+    res.locals.inspector = state;
+    next();
+  };
+}
+
+export function inspectorState(res: Response): InspectorState | undefined {
+  return res.locals.inspector as InspectorState | undefined;
+}

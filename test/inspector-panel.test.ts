@@ -1,0 +1,161 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { storeKey } from '../src/stores/key';
+import { buildApp, sessionCookie, sessionIdOf, TEST_SECRET, testConfig } from './helper';
+import { panelAttr, panelOf } from './support/inspector';
+
+const PASSWORD = 'correct horse battery staple';
+const html = (r: request.Test) => r.set('Accept', 'text/html');
+
+describe('the inspector panel', () => {
+  it.each(['/', '/increment', '/login', '/signup', '/session', '/how-it-works', '/no-such-page'])(
+    'is on the page %s',
+    async (path) => {
+      const { app } = buildApp();
+
+      const res = await html(request(app).get(path));
+
+      expect(panelOf(res)).toContain('What the server knows about you');
+    },
+  );
+
+  it('says what each request did: created, saved, loaded, destroyed', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+
+    const actions = [];
+    for (const path of ['/increment', '/increment', '/session', '/clear'])
+      actions.push(panelAttr(await html(agent.get(path)), 'inspector-action', 'data-result'));
+
+    expect(actions).toEqual(['created', 'saved', 'loaded', 'destroyed']);
+  });
+
+  it('tells a forged cookie from a session the store no longer has', async () => {
+    const { app } = buildApp();
+    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    await request(app).get('/clear').set('Cookie', cookie);
+
+    const gone = await html(request(app).get('/increment').set('Cookie', cookie));
+    const forged = await html(
+      request(app)
+        .get('/increment')
+        .set('Cookie', `${cookie.slice(0, -3)}AAA`),
+    );
+
+    expect(panelAttr(gone, 'inspector-cookie', 'data-outcome')).toBe('unknown-session');
+    expect(panelOf(gone)).toContain('no such session in the store');
+    expect(panelAttr(forged, 'inspector-cookie', 'data-outcome')).toBe('bad-signature');
+    expect(panelOf(forged)).toContain('signature did not verify');
+  });
+
+  it('says that a Secure cookie is never sent over plain HTTP', async () => {
+    const { app } = buildApp({ config: testConfig({ COOKIE_SECURE: 'true' }) });
+
+    const res = await html(request(app).get('/increment')).expect(200);
+
+    expect(res.headers['set-cookie']).toBeUndefined(); // express-session holds it back
+    expect(panelOf(res)).toContain(
+      'only sends its cookie over HTTPS; over plain HTTP every visit is a new session',
+    );
+    expect(panelOf(res)).toContain('This response sends no <code>Set-Cookie</code>');
+  });
+
+  it('has no Secure notice when cookies are not Secure', async () => {
+    const { app } = buildApp();
+
+    const res = await html(request(app).get('/increment'));
+
+    expect(panelOf(res)).not.toContain('over plain HTTP');
+  });
+
+  it('names the user on the home page, and only the user id on /increment', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    await agent.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201);
+
+    const home = panelOf(await html(agent.get('/')));
+    const counter = panelOf(await html(agent.get('/increment')));
+
+    expect(home).toContain('<strong>alice</strong>');
+    expect(counter).not.toContain('alice');
+    expect(counter).toMatch(/user \d+, since/);
+  });
+
+  it('shows the ID prefix before and after the login on the profile page', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    const before = sessionIdOf(sessionCookie(await agent.get('/increment')) ?? '');
+    const after = sessionIdOf(
+      sessionCookie(await agent.post('/signup').send({ username: 'bo1', password: PASSWORD })) ?? '',
+    );
+
+    const profile = panelOf(await html(agent.get('/profile')).expect(200));
+
+    expect(profile).toContain(
+      `changed from <code>${before.slice(0, 6)}</code> to <code>${after.slice(0, 6)}</code>`,
+    );
+    expect(profile).toContain('Your count (1) was carried over');
+  });
+});
+
+describe('pages that say what happened', () => {
+  it('/clear says the store entry was deleted and the cookie expired', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    await agent.get('/increment');
+
+    const res = await html(agent.get('/clear')).expect(200);
+
+    expect(res.text).toContain('its entry in the store was deleted');
+    expect(res.text).toContain('Expires=Thu, 01 Jan 1970');
+    expect(res.text).toContain('next visit starts a new session');
+  });
+
+  it('the home page says so once after a logout', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    await agent.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201);
+    const out = await html(agent.post('/logout')).expect(303);
+
+    const landed = await html(agent.get(out.headers.location ?? '/'));
+    const later = await html(agent.get('/'));
+
+    expect(landed.text).toContain('You logged out.');
+    expect(later.text).not.toContain('You logged out.');
+  });
+
+  it('the counter says which host it was served for, and links to /session and back', async () => {
+    const { app } = buildApp();
+
+    const counter = await html(request(app).get('/increment').set('Host', 'localhost:3000'));
+    const session = await html(request(app).get('/session'));
+
+    expect(counter.text).toContain('served for <code>localhost:3000</code>');
+    expect(counter.text).toContain('href="/session"');
+    expect(session.text).toContain('href="/increment"');
+  });
+});
+
+describe('redaction', () => {
+  it('no page or JSON holds the full session ID, its store key, the secret or the Redis password', async () => {
+    const config = testConfig({
+      SESSION_STORE: 'redis',
+      REDIS_URL: 'redis://app:hunter2pass@127.0.0.1:6379',
+    });
+    const { app } = buildApp({ config });
+    const agent = request.agent(app);
+    await agent.get('/increment');
+    const login = await agent.post('/signup').send({ username: 'alice', password: PASSWORD });
+    const id = sessionIdOf(sessionCookie(login) ?? '');
+
+    const bodies = [];
+    for (const path of ['/', '/increment', '/profile', '/session', '/how-it-works', '/nope'])
+      bodies.push((await html(agent.get(path))).text, JSON.stringify((await agent.get(path)).body));
+
+    expect(id.length).toBeGreaterThan(20);
+    for (const body of bodies) {
+      for (const secret of [id, storeKey(id), TEST_SECRET, 'hunter2pass', PASSWORD])
+        expect(body).not.toContain(secret);
+    }
+  });
+});
