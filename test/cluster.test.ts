@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { groupAlive } from '../scripts/lib/processes';
@@ -51,6 +51,20 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
+/** Processes whose working directory is inside dir: the instances, Redis, and every PostgreSQL process. */
+function processesIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
 const hasServices = redisAvailable('npm run cluster') && postgresAvailable('npm run cluster');
 
 describe.skipIf(!hasServices)('npm run cluster', () => {
@@ -60,6 +74,7 @@ describe.skipIf(!hasServices)('npm run cluster', () => {
 
     const first = await get(agent, `${cluster.urls[0]}/increment`);
     const second = await get(agent, `${cluster.urls[1]}/increment`, first.cookie);
+    const running = processesIn(cluster.dir).length;
     cluster.child.kill('SIGINT');
     const [code] = await cluster.exited;
 
@@ -68,6 +83,8 @@ describe.skipIf(!hasServices)('npm run cluster', () => {
     expect(cluster.output()).toContain('temp directory removed');
     expect(cluster.pids).toHaveLength(4);
     expect(cluster.pids.filter(groupAlive)).toEqual([]); // not redis, postgres or its backends, nor an instance
+    expect(running).toBeGreaterThan(4); // the check sees them: instances, Redis, postmaster and its children
+    expect(processesIn(cluster.dir)).toEqual([]); // PostgreSQL's children are in sessions of their own
     expect(existsSync(cluster.dir)).toBe(false);
     expect(await Promise.all(cluster.ports.map(refused))).toEqual([true, true, true, true]);
   }, 60_000);

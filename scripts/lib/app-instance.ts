@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { groupAlive, signal } from './processes';
+import { killGroup, signal } from './processes';
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx'); // absolute: `--import tsx` would be resolved from the instance's cwd
@@ -40,7 +40,7 @@ export async function startInstance(port: number, cwd: string, env: Record<strin
         await exited;
         clearTimeout(timer);
       }
-      if (groupAlive(child.pid as number)) signal(-(child.pid as number), 'SIGKILL');
+      await killGroup(child.pid as number);
     },
   };
 }

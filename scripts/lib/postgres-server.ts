@@ -4,7 +4,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acceptsConnections, asRoot, command, findPostgresBin } from './postgres-bin';
-import { childPids, groupAlive, signal } from './processes';
+import { childPids, killGroup, signal } from './processes';
 
 /** A throwaway PostgreSQL in a temp directory, on a loopback port that stays the same across restarts. */
 export interface PostgresServer {
@@ -96,7 +96,7 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
     const timer = setTimeout(() => signal(-(proc.pid as number), 'SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
-    if (groupAlive(proc.pid)) signal(-proc.pid, 'SIGKILL');
+    await killGroup(proc.pid);
   };
   const each = (name: NodeJS.Signals, order: 'parent-first' | 'children-first') => {
     const pm = postmaster();

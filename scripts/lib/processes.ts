@@ -50,5 +50,15 @@ export async function waitFor(what: string, check: () => Promise<boolean>, ms = 
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${what} did not start within ${ms / 1000} s`);
+  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+}
+
+/**
+ * Kills what is left of the process group led by pid (e.g. the esbuild service tsx starts, which
+ * outlives node by a moment) and waits until it is gone: there is no event for a non-child's exit.
+ */
+export async function killGroup(pid: number): Promise<void> {
+  if (!groupAlive(pid)) return;
+  signal(-pid, 'SIGKILL');
+  await waitFor(`process group ${pid} to end`, async () => !groupAlive(pid), 5000);
 }

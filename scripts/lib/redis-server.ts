@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
-import { groupAlive, signal, waitFor } from './processes';
+import { killGroup, signal, waitFor } from './processes';
 
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -45,7 +45,7 @@ export async function startRedisServer(port: number, dir: string) {
         signal(child.pid as number, 'SIGTERM');
         await exited;
       }
-      if (groupAlive(child.pid as number)) signal(-(child.pid as number), 'SIGKILL');
+      await killGroup(child.pid as number);
     },
   };
 }
