@@ -9,6 +9,7 @@ import { RedisSessionStore } from './stores/redis';
 import { moveLegacyOnceReady } from './stores/redis-upgrade';
 import { SqliteSessionStore } from './stores/sqlite';
 import type { SessionStore } from './stores/types';
+import { createPostgresUserStore } from './users/postgres';
 import { SqliteUserStore } from './users/sqlite';
 import type { UserStore } from './users/types';
 
@@ -40,7 +41,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   let db: Database | undefined;
   const sqlite = () => (db ??= openSqlite(config.store.sqlitePath)); // opened only if something lives there
   warn(config, logger);
-  const users = userBackend(config, sqlite);
+  const users = userBackend(config, logger, sqlite);
   const { store, lock, limiter } = sessionBackend(config, logger, sqlite);
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -103,10 +104,13 @@ export function redisLock(config: Config, store: RedisSessionStore, logger: Logg
   });
 }
 
-function userBackend(config: Config, sqlite: () => Database): Users {
-  // users in PostgreSQL: createPostgresUserStore (src/users/postgres.ts) plugs in here, with its own check and close
-  if (config.users.databaseUrl)
-    throw new StartError('DATABASE_URL is set but PostgreSQL support is not built');
+function userBackend(config: Config, logger: Logger, sqlite: () => Database): Users {
+  const { databaseUrl: url, databasePoolSize: poolSize } = config.users;
+  if (url) {
+    // connects and migrates in the background: the server starts while PostgreSQL is down
+    const users = createPostgresUserStore({ url, poolSize, timeoutMs: config.store.timeoutMs, logger });
+    return { users, check: () => users.ping(), close: () => users.close() };
+  }
   const db = sqlite();
   return { users: new SqliteUserStore(db), check: async () => assertWritable(db) };
 }

@@ -19,6 +19,14 @@ export class StoreUnavailableError extends HttpError {
   }
 }
 
+/** The user store (PostgreSQL) is down, silent or not migrated yet: a fast 503 the client may retry. */
+export class UserStoreUnavailableError extends HttpError {
+  constructor(readonly reason = 'user store unavailable') {
+    super(503, 'User store unavailable', { 'Retry-After': '1' });
+    this.name = 'UserStoreUnavailableError';
+  }
+}
+
 /** Rejects with StoreUnavailableError when the promise has not settled within ms. */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what = 'store call'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

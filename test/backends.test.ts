@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Backends, createBackends } from '../src/backends';
-import { StartError } from '../src/errors';
+import { StartError, UserStoreUnavailableError } from '../src/errors';
 import { MemoryLock, RedisLock, SqliteLock } from '../src/lock';
 import type { Logger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
@@ -13,7 +13,7 @@ import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { silentLogger, testConfig } from './helper';
 import { immutableOrSkip, tempDir } from './support/files';
-import { nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 /** Backends for these settings, with the SQLite file in a fresh directory; closed after the test. */
 async function backendsFor(env: Record<string, string>, logger: Logger = silentLogger): Promise<Backends> {
@@ -122,16 +122,18 @@ describe('createBackends at start', () => {
     await expect(starting).rejects.toThrow(`database ${path} cannot be opened (SQLITE_CANTOPEN)`);
   });
 
-  it('refuses DATABASE_URL until PostgreSQL users are built, and opens no SQLite file for it', async () => {
+  it('puts users in PostgreSQL for DATABASE_URL, starts while it is unreachable, and opens no SQLite file', async () => {
     const dir = tempDir('backends-');
     const config = testConfig({
-      DATABASE_URL: 'postgres://app@127.0.0.1/app',
+      DATABASE_URL: `postgres://app:pw@127.0.0.1:${await freePort()}/app`, // nothing listens there
       SQLITE_PATH: join(dir, 'app.db'),
     });
 
-    await expect(createBackends(config, silentLogger)).rejects.toThrow(
-      'DATABASE_URL is set but PostgreSQL support is not built',
-    );
+    const backends = await createBackends(config, silentLogger);
+    onTestFinished(() => backends.close());
+
+    await expect(backends.checks.users()).rejects.toBeInstanceOf(UserStoreUnavailableError);
+    await expect(backends.users.findByUsername('ann')).rejects.toBeInstanceOf(UserStoreUnavailableError);
     expect(() => new Database(join(dir, 'app.db'), { fileMustExist: true })).toThrow();
   });
 });

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import { findPostgresBin } from '../../scripts/lib/postgres-bin';
+import { type PostgresServer, startPostgres } from '../../scripts/lib/postgres-server';
+import { createPostgresUserStore, type PostgresUserStore } from '../../src/users/postgres';
+import { silentLogger } from '../helper';
+import { freePort } from './redis';
+import { serviceAvailable } from './service';
+
+export type { PostgresServer };
+
+/** Whether a suite needing PostgreSQL runs: see serviceAvailable for the skip and CI rule. */
+export function postgresAvailable(suite: string): boolean {
+  const missing = findPostgresBin()
+    ? undefined
+    : 'PostgreSQL not installed (/usr/lib/postgresql/<version>/bin)';
+  return serviceAvailable(suite, missing);
+}
+
+/** A throwaway PostgreSQL in its own temp directory on a free loopback port; close() removes it all. */
+export async function startTestPostgres(): Promise<PostgresServer> {
+  return startPostgres({ port: await freePort() });
+}
+
+let databases = 0;
+
+/** A new, empty database on the server; its URL. One per test keeps tests apart on one server. */
+export async function createDatabase(server: PostgresServer): Promise<string> {
+  const name = `t${process.pid}_${++databases}`;
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url.replace(/\/postgres$/, `/${name}`);
+}
+
+/** A user store on the database at url, its migrations run; the caller closes it. */
+export async function readyPostgresStore(url: string, timeoutMs = 1000): Promise<PostgresUserStore> {
+  const store = createPostgresUserStore({ url, poolSize: 4, timeoutMs, logger: silentLogger });
+  await store.ready;
+  return store;
+}
