@@ -1,3 +1,4 @@
+import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db';
@@ -33,6 +34,8 @@ describe.each(indexedStores)('POST /password (%s store)', (_name, makeStore) => 
 
     expect(changed.body).toEqual({ message: 'Password changed' });
     expect(sessionIdOf(after)).not.toBe(sessionIdOf(before));
+    const moved = await call<SessionData>((cb) => store.get(sessionIdOf(after), cb as never));
+    expect(moved?.previousIdPrefix).toBe(sessionIdOf(before).slice(0, 6));
     expect((await request(app).get('/profile').set('Cookie', after)).status).toBe(200);
     // the old ID is gone (its stragglers meet the lock's 409 for a while, as after a login)
     expect((await request(app).get('/profile').set('Cookie', before)).status).not.toBe(200);

@@ -30,7 +30,8 @@ function readPasswordChange(body: unknown, rules: SessionsDeps['config']['login'
 async function moveSession(req: Request, now: number, generation: number): Promise<void> {
   const { cookie: _, ...kept } = requireSession(req);
   await regenerateSession(req);
-  Object.assign(requireSession(req), kept, { generation, authAt: now });
+  const previousIdPrefix = String(req.res?.locals.replacedSessionId ?? '').slice(0, 6); // for the inspector
+  Object.assign(requireSession(req), kept, { generation, authAt: now, previousIdPrefix });
   setCookieKind(req, kept.persistent ?? true);
   await saveSession(req);
 }
