@@ -1,9 +1,9 @@
-import { type AttemptLimiter, createAttemptLimiter } from './auth/throttle';
 import type { Config } from './config';
-import { assertWritable, type Database, openDatabase } from './db';
 import { StartError } from './errors';
 import { MemoryLock, RedisLock, type SessionLock, SqliteLock } from './lock';
 import type { Logger } from './logger';
+import { type AttemptLimiter, createAttemptLimiter } from './login/throttle';
+import { assertWritable, type Database, openDatabase } from './sqlite-file';
 import { MemorySessionStore } from './stores/memory';
 import { RedisSessionStore } from './stores/redis';
 import { moveLegacyOnceReady } from './stores/redis-upgrade';

@@ -1,4 +1,4 @@
-import { ConfigError, parseEnv } from './env';
+import { ConfigError, parseEnv } from './config-readers';
 
 export { ConfigError };
 

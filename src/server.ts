@@ -3,9 +3,9 @@ import { createApp } from './app';
 import { createBackends } from './backends';
 import { type Config, ConfigError, loadConfig } from './config';
 import { StartError } from './errors';
-import { createHttpServer, listen } from './listen';
+import { createHttpServer, listen } from './http/server';
 import { createLogger, type Logger, wantsPrettyLogs } from './logger';
-import { localSecret } from './secret';
+import { localSecret } from './session/local-secret';
 
 const LOCAL_SECRET_FILE = 'data/session-secret';
 

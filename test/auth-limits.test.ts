@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, type PasswordHasher } from '../src/auth/password';
-import { createSemaphore } from '../src/auth/semaphore';
-import { createAttemptLimiter } from '../src/auth/throttle';
+import { createSemaphore } from '../src/login/hash-queue';
+import { createPasswordHasher, type PasswordHasher } from '../src/login/password';
+import { createAttemptLimiter } from '../src/login/throttle';
 import { buildApp, testConfig } from './helper';
 import { stubRedis } from './support/redis-keys';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDevice } from '../src/auth/device';
+import { describeDevice } from '../src/login/device';
 
 describe('describeDevice', () => {
   it.each([

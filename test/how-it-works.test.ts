@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_STEPS } from '../src/routes/session';
+import { WORKFLOW_STEPS } from '../src/inspector/routes';
 import { buildApp } from './helper';
 
 describe('GET /how-it-works', () => {
@@ -11,7 +11,7 @@ describe('GET /how-it-works', () => {
 
     expect(res.text).toContain('<img src="/workflow.svg"');
     expect(res.text.match(/<li>/g)).toHaveLength(WORKFLOW_STEPS.length);
-    expect(res.text).toContain('<code>POST /login</code>, <code>src/routes/auth.ts</code>');
+    expect(res.text).toContain('<code>POST /login</code>, <code>src/login/routes.ts</code>');
   });
 
   it('is linked from the home page', async () => {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { MemoryLock, SessionBusyError, type SessionLock, SessionReplacedError } from '../src/lock';
-import { ReplacedSessions } from '../src/lock/replaced';
+import { ReplacedSessions } from '../src/lock/replaced-sessions';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, silentLogger, testConfig } from './helper';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { lastActiveAt } from '../src/auth/user-sessions';
+import { lastActiveAt } from '../src/login/user-sessions';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';

@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import type { SqliteSessionStore } from '../src/stores/sqlite';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, parseHash } from '../src/auth/password';
-import { BusyError, createSemaphore } from '../src/auth/semaphore';
+import { BusyError, createSemaphore } from '../src/login/hash-queue';
+import { createPasswordHasher, parseHash } from '../src/login/password';
 
 const PASSWORD = 'correct horse battery staple';
 const cheap = () => createPasswordHasher({ cost: 1024, concurrency: 2 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import { SqliteUserStore } from '../src/users/sqlite';
 import {
   createDatabase,

@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAttemptLimiter } from '../src/auth/throttle';
+import { createAttemptLimiter } from '../src/login/throttle';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, testConfig } from './helper';
 import { call } from './support/callback';

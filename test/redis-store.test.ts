@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteUserStore } from '../src/users/sqlite';

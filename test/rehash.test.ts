@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher } from '../src/auth/password';
-import { openDatabase } from '../src/db';
+import { createPasswordHasher } from '../src/login/password';
+import { openDatabase } from '../src/sqlite-file';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp } from './helper';
 

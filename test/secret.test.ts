@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { localSecret } from '../src/secret';
+import { localSecret } from '../src/session/local-secret';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpServer, displayUrl } from '../src/listen';
+import { createHttpServer, displayUrl } from '../src/http/server';
 import { wantsPrettyLogs } from '../src/logger';
 import { storeKey } from '../src/stores/key';
 import { buildApp, sessionIdOf, TEST_SECRET, testConfig } from './helper';

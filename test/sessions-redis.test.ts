@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import type { SessionStore } from '../src/stores/types';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';

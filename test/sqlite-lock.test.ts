@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/db';
 import { SessionBusyError, SessionReplacedError } from '../src/lock';
 import { SqliteLock } from '../src/lock/sqlite';
+import { type Database, openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 
 const cleanups: Array<() => void> = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { MIGRATIONS } from '../src/stores/sqlite-sql';

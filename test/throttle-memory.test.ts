@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { memoryCounters } from '../src/auth/counters';
-import { createAttemptLimiter } from '../src/auth/throttle';
 import type { Config } from '../src/config';
+import { createAttemptLimiter } from '../src/login/throttle';
+import { memoryCounters } from '../src/login/throttle-counters';
 import { buildApp, testConfig } from './helper';
 
 const IP = '203.0.113.7';

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAttemptLimiter, LimiterUnavailableError } from '../src/auth/throttle';
+import { createAttemptLimiter, LimiterUnavailableError } from '../src/login/throttle';
 import { testConfig } from './helper';
 import { findRedisServer, type RedisServer, startRedis } from './support/redis';
 import { stubRedis } from './support/redis-keys';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db';
+import { openDatabase } from '../src/sqlite-file';
 import { SqliteUserStore } from '../src/users/sqlite';
 import type { NewUser, UserStore } from '../src/users/types';
 import {

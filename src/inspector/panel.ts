@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../views';
+import { html, type SafeHtml } from '../http/html';
 import type { Inspection } from './inspect';
 import { ACTION_WORDS, COOKIE_WORDS, fromNow, SECURE_OVER_HTTP } from './words';
 

@@ -1,4 +1,4 @@
-import { ReplacedSessions } from './replaced';
+import { ReplacedSessions } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 interface Waiter {

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import { storeKey } from '../stores/key';
-import { claimedSessionId } from './session-id';
+import { claimedSessionId } from './claimed-id';
 import type { Release, SessionLock } from './types';
 
 /**

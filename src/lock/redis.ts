@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
 import { MemoryLock } from './memory';
-import { REPLACED_FOR_MS } from './replaced';
+import { REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 /** The one node-redis method the lock needs, so a test can hand in any client. */

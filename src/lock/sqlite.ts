@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, databaseError, type Migration, migrate } from '../db';
 import type { Logger } from '../logger';
+import { type Database, databaseError, type Migration, migrate } from '../sqlite-file';
 import { MemoryLock } from './memory';
-import { REPLACED_FOR_MS } from './replaced';
+import { REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 const MIGRATIONS: Migration[] = [

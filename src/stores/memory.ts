@@ -1,7 +1,7 @@
 import { type SessionData, Store } from 'express-session';
 import { LRUCache } from 'lru-cache';
-import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
+import { expiresAt, justWritten, markWritten, parseSession } from './record';
 import { Tombstones } from './tombstones';
 import type { Callback, SessionStore, UserSession } from './types';
 import { UserIndex } from './user-index';

@@ -1,5 +1,5 @@
 import type { SessionData } from 'express-session';
-import { parseSession } from './expiry';
+import { parseSession } from './record';
 import type { RedisClient } from './redis-client';
 import type { redisKeys } from './redis-scripts';
 

@@ -1,4 +1,4 @@
-import { parseSession } from './expiry';
+import { parseSession } from './record';
 import {
   DESTROY_BY_KEY,
   DESTROY_BY_USER,

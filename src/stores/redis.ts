@@ -1,8 +1,8 @@
 import { type SessionData, Store } from 'express-session';
 import { withDeadline } from '../errors';
 import type { Logger } from '../logger';
-import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
 import { storeKey } from './key';
+import { expiresAt, justWritten, markWritten, parseSession } from './record';
 import { createRedisClient, type RedisClient, storeError } from './redis-client';
 import { allSessions, clearSessions, countSessions, legacyIds, STORE_KEY } from './redis-scan';
 import { DESTROY, redisKeys, runScript, SAVE, TOUCH } from './redis-scripts';

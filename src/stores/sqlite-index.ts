@@ -1,4 +1,4 @@
-import { parseSession } from './expiry';
+import { parseSession } from './record';
 import type { Statements } from './sqlite-sql';
 import type { UserSession } from './types';
 

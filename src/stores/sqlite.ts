@@ -1,7 +1,7 @@
 import { type SessionData, Store } from 'express-session';
-import { assertWritable, type Database, databaseError, migrate, openDatabase } from '../db';
-import { expiresAt, justWritten, markWritten, parseSession } from './expiry';
+import { assertWritable, type Database, databaseError, migrate, openDatabase } from '../sqlite-file';
 import { storeKey } from './key';
+import { expiresAt, justWritten, markWritten, parseSession } from './record';
 import { endSessionByKey, endUserSessions, listUserSessions } from './sqlite-index';
 import { MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
 import type { Callback, SessionStore, UserSession } from './types';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { migrate } from '../db';
+import { migrate } from '../sqlite-file';
 import type { NewUser, User, UserStore } from './types';
 
 // append-only: never edit a migration that has shipped

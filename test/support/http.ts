@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../../src/config';
-import { createHttpServer } from '../../src/listen';
+import { createHttpServer } from '../../src/http/server';
 
 /**
  * An app listening on a free loopback port, for tests that need real connections: in a plain Node

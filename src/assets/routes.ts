@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Request, type Response, Router } from 'express';
-import { allow } from '../http';
+import { allow } from '../http/replies';
 
 // one small stylesheet: the CSP allows style-src 'self', so it comes from here, never inline
 const STYLESHEET = `:root {

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { html, page, type SafeHtml } from '../views';
+import { html, page, type SafeHtml } from '../http/html';
 import type { ListedSession } from './session-list';
 
 const time = (iso: string) => html`<time datetime="${iso}">${new Date(iso).toUTCString()}</time>`;

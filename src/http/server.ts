@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import net from 'node:net';
-import type { Config } from './config';
-import { StartError } from './errors';
+import type { Config } from '../config';
+import { StartError } from '../errors';
 
 const IDLE_SWEEP_MS = 250;
 

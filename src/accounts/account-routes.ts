@@ -1,13 +1,13 @@
 import { type Request, type Response, Router } from 'express';
-import { readCredentials } from '../auth/fields';
-import { requireLogin, setCookieKind } from '../auth/login';
-import { checkPassword, refusePassword, requireRecentAuth } from '../auth/reauth';
-import { passwordPage } from '../auth/sessions-views';
-import { allow, reply } from '../http';
-import { endSession, regenerateSession, requireSession, saveSession } from '../session';
+import { bodyErrors, bodyField, bodyParsers } from '../http/body';
+import { allow, reply } from '../http/replies';
+import { readCredentials } from '../login/credentials';
+import { requireLogin, setCookieKind } from '../login/current-user';
+import { endSession, regenerateSession, requireSession, saveSession } from '../session/middleware';
 import type { User } from '../users/types';
-import { bodyErrors, bodyField, bodyParsers } from './body';
-import { done, type SessionsDeps } from './sessions';
+import { passwordPage } from './pages';
+import { checkPassword, refusePassword, requireRecentAuth } from './reauth';
+import { done, type SessionsDeps } from './sessions-routes';
 
 type PasswordErrors = { currentPassword?: string; newPassword?: string };
 

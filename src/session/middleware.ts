@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import type { Config } from './config';
-import { HttpError, StoreUnavailableError } from './errors';
-import type { SessionStore } from './stores/types';
+import type { Config } from '../config';
+import { HttpError, StoreUnavailableError } from '../errors';
+import type { SessionStore } from '../stores/types';
 
 declare module 'express-session' {
   interface SessionData {

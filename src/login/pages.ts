@@ -1,7 +1,7 @@
 import type { Config } from '../config';
+import { html, page, type SafeHtml } from '../http/html';
 import type { User } from '../users/types';
-import { html, page, type SafeHtml } from '../views';
-import type { FieldErrors } from './fields';
+import type { FieldErrors } from './credentials';
 
 interface FormState {
   username?: string;

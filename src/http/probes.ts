@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { withDeadline } from '../errors';
-import { allow } from '../http';
+import { allow } from './replies';
 
 /** Readiness probes by name; each resolves when its backend can serve. */
 export interface ReadinessChecks {

@@ -2,8 +2,8 @@ import type { Config } from '../config';
 import { HttpError, withDeadline } from '../errors';
 import type { RedisClient } from '../stores/redis';
 import { clientKey } from './client-key';
-import { type CounterFactory, memoryCounters, redisCounters } from './counters';
-import { BusyError } from './semaphore';
+import { BusyError } from './hash-queue';
+import { type CounterFactory, memoryCounters, redisCounters } from './throttle-counters';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 

@@ -1,12 +1,18 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
-import { noStore, prefersHtml, reply } from '../http';
-import { bodyField } from '../routes/body';
-import { cookieOptions, destroySession, regenerateSession, requireSession, saveSession } from '../session';
+import { bodyField } from '../http/body';
+import { html, page } from '../http/html';
+import { noStore, prefersHtml, reply } from '../http/replies';
+import {
+  cookieOptions,
+  destroySession,
+  regenerateSession,
+  requireSession,
+  saveSession,
+} from '../session/middleware';
 import { storeKey } from '../stores/key';
 import type { SessionStore } from '../stores/types';
 import type { User, UserStore } from '../users/types';
-import { html, page } from '../views';
 import { describeDevice } from './device';
 import { endSessionsPastCap } from './user-sessions';
 

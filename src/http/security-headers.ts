@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Config } from './config';
+import type { Config } from '../config';
 
 /**
  * Security headers on every response. The app's pages are plain HTML: no script, no inline style,

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { replyMessage } from './http';
+import { replyMessage } from './replies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,13 +1,13 @@
 import { type Request, type Response, Router } from 'express';
-import { requireLogin } from '../auth/login';
-import { type ReauthDeps, requireRecentAuth } from '../auth/reauth';
-import { HANDLE_PATTERN, listSessions } from '../auth/session-list';
-import { sessionsPage } from '../auth/sessions-views';
-import { allow, noStore, prefersHtml, reply, replyMessage } from '../http';
-import { endSession, saveSession } from '../session';
+import { bodyErrors, bodyParsers } from '../http/body';
+import { allow, noStore, prefersHtml, reply, replyMessage } from '../http/replies';
+import { requireLogin } from '../login/current-user';
+import { endSession, saveSession } from '../session/middleware';
 import type { SessionStore } from '../stores/types';
 import type { User } from '../users/types';
-import { bodyErrors, bodyParsers } from './body';
+import { sessionsPage } from './pages';
+import { type ReauthDeps, requireRecentAuth } from './reauth';
+import { HANDLE_PATTERN, listSessions } from './session-list';
 
 export interface SessionsDeps extends ReauthDeps {
   store: SessionStore;

@@ -1,23 +1,23 @@
 import { Router } from 'express';
-import { allow, noStore, reply } from '../http';
-import { inspect } from '../inspector';
-import { html, page } from '../views';
+import { html, page } from '../http/html';
+import { allow, noStore, reply } from '../http/replies';
+import { inspect } from '.';
 
 /** The lesson's login workflow, step by step: the same steps the diagram numbers. */
 export const WORKFLOW_STEPS = [
-  ['First visit: the browser sends no cookie', 'GET /increment', 'src/routes/demo.ts'],
+  ['First visit: the browser sends no cookie', 'GET /increment', 'src/demo/routes.ts'],
   ['The store saves the new session under the SHA-256 of its ID', 'store.set', 'src/stores/key.ts'],
-  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/session.ts'],
+  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/session/middleware.ts'],
   ['The browser sends the cookie back on every request', 'Cookie: sid=s:<id>.<sig>', 'the browser'],
-  ['The server checks the signature and looks the ID up in the store', 'store.get', 'src/session.ts'],
-  ['The browser posts the credentials', 'POST /login', 'src/routes/auth.ts'],
-  ['The password is checked against its scrypt hash', 'hasher.verify', 'src/auth/password.ts'],
-  ['New session ID (regenerate), with the user ID stored', 'startLogin', 'src/auth/login.ts'],
-  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/auth/login.ts'],
-  ['Later requests carry the new cookie', 'GET /profile', 'src/auth/login.ts'],
-  ['The browser asks to log out', 'POST /logout', 'src/routes/auth.ts'],
-  ['The store entry is deleted', 'req.session.destroy', 'src/session.ts'],
-  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session.ts'],
+  ['The server checks the signature and looks the ID up in the store', 'store.get', 'src/session/middleware.ts'],
+  ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts'],
+  ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts'],
+  ['New session ID (regenerate), with the user ID stored', 'startLogin', 'src/login/current-user.ts'],
+  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/current-user.ts'],
+  ['Later requests carry the new cookie', 'GET /profile', 'src/login/current-user.ts'],
+  ['The browser asks to log out', 'POST /logout', 'src/login/routes.ts'],
+  ['The store entry is deleted', 'req.session.destroy', 'src/session/middleware.ts'],
+  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session/middleware.ts'],
 ] as const;
 
 /** GET /session (the inspector as JSON) and GET /how-it-works (the workflow diagram). */

@@ -1,13 +1,13 @@
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
-import { type Parsed, readCredentials } from '../auth/fields';
-import { type LoginDeps, requireLogin, startLogin } from '../auth/login';
-import type { PasswordHasher } from '../auth/password';
-import { type AttemptLimiter, refundIfBusy } from '../auth/throttle';
-import { loginPage, profilePage, signupPage } from '../auth/views';
 import { HttpError } from '../errors';
-import { allow, noStore, prefersHtml, reply } from '../http';
-import { endSession, requireSession } from '../session';
+import { allow, noStore, prefersHtml, reply } from '../http/replies';
+import { endSession, requireSession } from '../session/middleware';
 import type { User } from '../users/types';
+import { type Parsed, readCredentials } from './credentials';
+import { type LoginDeps, requireLogin, startLogin } from './current-user';
+import { loginPage, profilePage, signupPage } from './pages';
+import type { PasswordHasher } from './password';
+import { type AttemptLimiter, refundIfBusy } from './throttle';
 
 export interface AuthDeps extends LoginDeps {
   hasher: PasswordHasher;

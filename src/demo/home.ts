@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { currentUser, type LoginDeps } from '../auth/login';
-import { logoutButton } from '../auth/views';
-import { allow, noStore, reply } from '../http';
-import { html, page } from '../views';
-import { CLEARED } from './demo';
+import { html, page } from '../http/html';
+import { allow, noStore, reply } from '../http/replies';
+import { currentUser, type LoginDeps } from '../login/current-user';
+import { logoutButton } from '../login/pages';
+import { CLEARED } from './routes';
 
 /** The front page: what the demo shows and where to click. */
 export function homeRoutes(deps: LoginDeps): Router {

@@ -1,11 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { reply } from '../http';
-import { bodyField } from '../routes/body';
+import { bodyField } from '../http/body';
+import { reply } from '../http/replies';
+import type { LoginDeps } from '../login/current-user';
+import type { PasswordHasher } from '../login/password';
+import { type AttemptLimiter, refundIfBusy } from '../login/throttle';
 import type { User } from '../users/types';
-import type { LoginDeps } from './login';
-import type { PasswordHasher } from './password';
-import { confirmPage } from './sessions-views';
-import { type AttemptLimiter, refundIfBusy } from './throttle';
+import { confirmPage } from './pages';
 
 export interface ReauthDeps extends LoginDeps {
   hasher: PasswordHasher;

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { HttpError } from './errors';
-import { withInspector } from './inspector';
-import { createLogThrottle } from './logger';
-import { html, page } from './views';
+import { HttpError } from '../errors';
+import { withInspector } from '../inspector';
+import { createLogThrottle } from '../logger';
+import { html, page } from './html';
 
 /** Browsers get HTML; curl, fetch and anything that prefers JSON or accepts all get JSON. */
 export function prefersHtml(req: Request): boolean {

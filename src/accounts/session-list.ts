@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { Request } from 'express';
 import type { Config } from '../config';
+import { lastActiveAt } from '../login/user-sessions';
 import { storeKey } from '../stores/key';
 import type { SessionStore } from '../stores/types';
 import type { User } from '../users/types';
-import { lastActiveAt } from './user-sessions';
 
 /** One of the user's sessions as /sessions shows it. */
 export interface ListedSession {

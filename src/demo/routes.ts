@@ -1,8 +1,8 @@
 import { type Request, Router } from 'express';
 import type { Config } from '../config';
-import { allow, noStore, reply } from '../http';
-import { endSession, requireSession, saveSession } from '../session';
-import { html, page } from '../views';
+import { html, page } from '../http/html';
+import { allow, noStore, reply } from '../http/replies';
+import { endSession, requireSession, saveSession } from '../session/middleware';
 
 /** What /clear and a logout did, in words. */
 export const CLEARED =
