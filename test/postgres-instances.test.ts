@@ -101,6 +101,22 @@ describe.skipIf(!hasServices)('two instances sharing Redis and PostgreSQL', () =
     expect([first.body.count, second.body.count]).toEqual([1, 2]);
   });
 
+  it('lists a session started on B in /sessions on A, and A can end it', async () => {
+    const body = { username: 'dave', password: PASSWORD };
+    const onA = await call(a.url, '/signup', { body });
+    const onB = await call(b.url, '/login', { body });
+
+    const listed = await call(a.url, '/sessions', { cookie: onA.cookie });
+    const sessions = listed.body.sessions as Array<{ id: string; current: boolean }>;
+    const other = sessions.find((s) => !s.current);
+    const revoked = await call(a.url, `/sessions/${other?.id}/revoke`, { cookie: onA.cookie, body: {} });
+    const afterwards = await call(b.url, '/profile', { cookie: onB.cookie });
+
+    expect(sessions).toHaveLength(2);
+    expect([revoked.status, revoked.body]).toEqual([200, { revoked: 1 }]);
+    expect(afterwards.status).toBe(401);
+  });
+
   it('throttles logins counted on both instances together', async () => {
     await call(a.url, '/signup', { body: { username: 'bob', password: PASSWORD } });
     const wrong = { username: 'bob', password: 'not the password at all' };
