@@ -102,7 +102,7 @@ describe.skipIf(!hasServices)('two instances sharing Redis and PostgreSQL', () =
   });
 
   it('lists a session started on B in /sessions on A, and A can end it', async () => {
-    const body = { username: 'dave', password: PASSWORD };
+    const body = { username: 'listed-user', password: PASSWORD };
     const onA = await call(a.url, '/signup', { body });
     const onB = await call(b.url, '/login', { body });
 
