@@ -149,7 +149,13 @@ export interface ScriptClient {
   sendCommand<T = unknown>(args: string[]): Promise<T>;
 }
 
-const shas = new Map<string, string>();
+// computed once from the constants above, never written again
+const SHAS = new Map(
+  [SAVE, TOUCH, DESTROY, DESTROY_BY_KEY, DESTROY_BY_USER, LIST_BY_USER].map((script) => [
+    script,
+    hash('sha1', script, 'hex'),
+  ]),
+);
 
 /** EVALSHA, falling back to EVAL once when Redis has not seen the script (a restart flushes them). */
 export async function runScript<T>(
@@ -158,8 +164,7 @@ export async function runScript<T>(
   keys: string[],
   args: Array<string | number>,
 ): Promise<T> {
-  const sha = shas.get(script) ?? hash('sha1', script, 'hex');
-  shas.set(script, sha);
+  const sha = SHAS.get(script) ?? hash('sha1', script, 'hex');
   const tail = [String(keys.length), ...keys, ...args.map(String)];
   try {
     return await client.sendCommand<T>(['EVALSHA', sha, ...tail]);
