@@ -17,7 +17,7 @@ export const WORKFLOW_STEPS = [
   ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts'],
   ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts'],
   ['New session ID (regenerate), with the user ID stored', 'startLogin', 'src/login/current-user.ts'],
-  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/current-user.ts'],
+  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/routes.ts'],
   ['Later requests carry the new cookie', 'GET /profile', 'src/login/current-user.ts'],
   ['The browser asks to log out', 'POST /logout', 'src/login/routes.ts'],
   ['The store entry is deleted', 'req.session.destroy', 'src/session/middleware.ts'],
