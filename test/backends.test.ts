@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../scripts/lib/processes';
 import { type Backends, createBackends } from '../src/backends';
 import { StartError, UserStoreUnavailableError } from '../src/errors';
 import { MemoryLock, RedisLock, SqliteLock } from '../src/lock';
@@ -13,7 +14,7 @@ import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { silentLogger, testConfig } from './helper';
 import { immutableOrSkip, tempDir } from './support/files';
-import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 /** Backends for these settings, with the SQLite file in a fresh directory; closed after the test. */
 async function backendsFor(env: Record<string, string>, logger: Logger = silentLogger): Promise<Backends> {

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/lib/processes';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { openDatabase } from '../src/sqlite-file';
@@ -8,7 +9,7 @@ import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
 import { getJson, listen } from './support/http';
-import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 const PASSWORD = 'correct horse battery staple';
 const cleanups: Array<() => Promise<void>> = [];

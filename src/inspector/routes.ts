@@ -9,7 +9,11 @@ export const WORKFLOW_STEPS = [
   ['The store saves the new session under the SHA-256 of its ID', 'store.set', 'src/stores/key.ts'],
   ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/session/middleware.ts'],
   ['The browser sends the cookie back on every request', 'Cookie: sid=s:<id>.<sig>', 'the browser'],
-  ['The server checks the signature and looks the ID up in the store', 'store.get', 'src/session/middleware.ts'],
+  [
+    'The server checks the signature and looks the ID up in the store',
+    'store.get',
+    'src/session/middleware.ts',
+  ],
   ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts'],
   ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts'],
   ['New session ID (regenerate), with the user ID stored', 'startLogin', 'src/login/current-user.ts'],

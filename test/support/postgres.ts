@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { findPostgresBin } from '../../scripts/lib/postgres-bin';
 import { type PostgresServer, startPostgres } from '../../scripts/lib/postgres-server';
+import { freePort } from '../../scripts/lib/processes';
 import { createPostgresUserStore, type PostgresUserStore } from '../../src/users/postgres';
 import { silentLogger } from '../helper';
-import { freePort } from './redis';
 import { serviceAvailable } from './service';
 
 export type { PostgresServer };

@@ -1,0 +1,49 @@
+import type { Request, RequestHandler } from 'express';
+import { reply } from '../http/replies';
+import type { User } from '../users/types';
+import { type AuthDeps, formError, readAndThrottle, replyLoggedIn } from './attempt';
+import { startLogin } from './current-user';
+import { loginPage } from './pages';
+import { refundIfBusy } from './throttle';
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+/** GET /login: the form, or the fields a JSON client sends. */
+export const loginForm =
+  ({ config }: AuthDeps): RequestHandler =>
+  (req, res) =>
+    reply(req, res, 200, { json: { fields: ['username', 'password'] }, html: () => loginPage(config) });
+
+/** POST /login: the user's session, or 401 with one message for an unknown name and a wrong password. */
+export function login(deps: AuthDeps): RequestHandler {
+  const { config, users, hasher, limiter, clock } = deps;
+  return async (req, res) => {
+    const attempt = await readAndThrottle(deps, 'login', req, res);
+    if (!attempt) return;
+    const { username, password, ip } = attempt;
+    const user = await users.findByUsername(username);
+    // exactly one hash either way, so an unknown name costs what a wrong password does
+    const matches = await refundIfBusy(
+      () => hasher.verify(user?.passwordHash ?? hasher.dummy, password),
+      () => limiter.refund(username, ip),
+    );
+    if (!user || !matches)
+      return formError(config, req, res, 'login', 401, { username, message: INVALID_LOGIN });
+    await limiter.succeeded(username, ip);
+    await rehashIfWeak(deps, req, user, password);
+    await startLogin(req, user, clock(), config);
+    replyLoggedIn(req, res, user, 200);
+  };
+}
+
+/**
+ * Hashed before the cost was raised: upgrade it while we know the password, so the cheaper hashes,
+ * whose quick verify tells a known name from an unknown one, go away with use.
+ */
+async function rehashIfWeak({ hasher, users }: AuthDeps, req: Request, user: User, password: string) {
+  if (!hasher.needsRehash(user.passwordHash)) return;
+  await hasher
+    .hash(password)
+    .then((passwordHash) => users.setPasswordHash(user.id, passwordHash))
+    .catch((err: Error) => req.log.warn({ reason: err?.message }, 'password rehash failed')); // next login retries
+}
