@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
 import { noStore, prefersHtml, reply } from '../http/replies';
 import { requireSession } from '../session/middleware';
@@ -29,6 +29,15 @@ const THROTTLED: Record<Purpose, string> = {
 };
 
 const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** GET /signup and /login: the form, or the fields a JSON client sends. */
+export const credentialsForm =
+  (purpose: Purpose, { config }: AuthDeps): RequestHandler =>
+  (req, res) =>
+    reply(req, res, 200, {
+      json: { fields: ['username', 'password'] },
+      html: () => (purpose === 'signup' ? signupPage : loginPage)(config),
+    });
 
 /** The signup or login form again with what went wrong, or a JSON error. */
 export function formError(
@@ -75,4 +84,16 @@ export async function readAndThrottle(
   if (verdict.allowed) return { username, password, ip };
   res.set('Retry-After', String(Math.ceil(verdict.retryAfterMs / 1000)));
   formError(config, req, res, purpose, 429, { username, message: THROTTLED[purpose] });
+}
+
+/** A POST handler that runs `handle` only for an attempt readAndThrottle let through. */
+export function attemptHandler(
+  deps: AuthDeps,
+  purpose: Purpose,
+  handle: (req: Request, res: Response, attempt: Attempt) => Promise<void>,
+): RequestHandler {
+  return async (req, res) => {
+    const attempt = await readAndThrottle(deps, purpose, req, res);
+    if (attempt) await handle(req, res, attempt);
+  };
 }

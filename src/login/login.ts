@@ -1,26 +1,15 @@
 import type { Request, RequestHandler } from 'express';
-import { reply } from '../http/replies';
 import type { User } from '../users/types';
-import { type AuthDeps, formError, readAndThrottle, replyLoggedIn } from './attempt';
+import { type AuthDeps, attemptHandler, formError, replyLoggedIn } from './attempt';
 import { startLogin } from './current-user';
-import { loginPage } from './pages';
 import { refundIfBusy } from './throttle';
 
 const INVALID_LOGIN = 'Invalid username or password';
 
-/** GET /login: the form, or the fields a JSON client sends. */
-export const loginForm =
-  ({ config }: AuthDeps): RequestHandler =>
-  (req, res) =>
-    reply(req, res, 200, { json: { fields: ['username', 'password'] }, html: () => loginPage(config) });
-
 /** POST /login: the user's session, or 401 with one message for an unknown name and a wrong password. */
 export function login(deps: AuthDeps): RequestHandler {
   const { config, users, hasher, limiter, clock } = deps;
-  return async (req, res) => {
-    const attempt = await readAndThrottle(deps, 'login', req, res);
-    if (!attempt) return;
-    const { username, password, ip } = attempt;
+  return attemptHandler(deps, 'login', async (req, res, { username, password, ip }) => {
     const user = await users.findByUsername(username);
     // exactly one hash either way, so an unknown name costs what a wrong password does
     const matches = await refundIfBusy(
@@ -33,7 +22,7 @@ export function login(deps: AuthDeps): RequestHandler {
     await rehashIfWeak(deps, req, user, password);
     await startLogin(req, user, clock(), config);
     replyLoggedIn(req, res, user, 200);
-  };
+  });
 }
 
 /**

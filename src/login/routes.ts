@@ -2,11 +2,11 @@ import { type RequestHandler, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
 import { allow, noStore, prefersHtml, reply } from '../http/replies';
 import { endSession } from '../session/middleware';
-import type { AuthDeps } from './attempt';
+import { type AuthDeps, credentialsForm } from './attempt';
 import { loggedInUser, requireLogin } from './current-user';
-import { login, loginForm } from './login';
+import { login } from './login';
 import { profilePage } from './pages';
-import { signup, signupForm } from './signup';
+import { signup } from './signup';
 
 export type { AuthDeps };
 
@@ -36,12 +36,12 @@ export function authRoutes(deps: AuthDeps): Router {
   const body = bodyParsers(deps.config);
   router
     .route('/signup')
-    .get(signupForm(deps))
+    .get(credentialsForm('signup', deps))
     .post(body, signup(deps))
     .all(allow('GET', 'HEAD', 'POST'));
   router
     .route('/login')
-    .get(loginForm(deps))
+    .get(credentialsForm('login', deps))
     .post(body, login(deps))
     .all(allow('GET', 'HEAD', 'POST'));
   router.route('/logout').post(logout(deps)).all(allow('POST')); // GET never logs out: a link or an image on any page could
