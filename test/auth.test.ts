@@ -4,39 +4,19 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { StoreUnavailableError } from '../src/errors';
-import { createPasswordHasher, type PasswordHasher } from '../src/login/password';
 import { openDatabase } from '../src/sqlite-file';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { countingHasher } from './support/hasher';
 
-const PASSWORD = 'correct horse battery staple';
 type Agent = ReturnType<typeof request.agent>;
 
 const signup = (agent: Agent, username = 'alice', password = PASSWORD) =>
   agent.post('/signup').send({ username, password });
 const login = (agent: Agent, username = 'alice', password = PASSWORD) =>
   agent.post('/login').send({ username, password });
-
-/** The real hasher, counting how often it hashes. */
-function countingHasher(): PasswordHasher & { hashes: number; verifies: number } {
-  const real = createPasswordHasher({ cost: 1024, concurrency: 2 });
-  const counter = {
-    hashes: 0,
-    verifies: 0,
-    dummy: real.dummy,
-    needsRehash: real.needsRehash,
-    hash: (password: string) => {
-      counter.hashes++;
-      return real.hash(password);
-    },
-    verify: (stored: string, password: string) => {
-      counter.verifies++;
-      return real.verify(stored, password);
-    },
-  };
-  return counter;
-}
 
 describe('POST /signup', () => {
   it('creates the user and logs them in: profile, logout, then profile is 401', async () => {

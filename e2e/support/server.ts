@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startApp } from '../../scripts/lib/app-instance';
+import { launchChromium } from './browser';
 
 export interface RunningServer {
   url: string;
@@ -47,4 +50,24 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       return code;
     },
   };
+}
+
+/**
+ * The real server and a headless Chromium for the enclosing describe: started before all, closed
+ * after all, and the server must then exit 0 (a clean SIGTERM shutdown). Read them inside tests.
+ */
+export function useServerAndBrowser(env: Record<string, string> = {}): {
+  server: RunningServer;
+  browser: Browser;
+} {
+  const running = {} as { server: RunningServer; browser: Browser };
+  beforeAll(async () => {
+    running.server = await startServer(env);
+    running.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    expect(await running.server?.stop()).toBe(0);
+  });
+  return running;
 }

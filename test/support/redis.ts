@@ -1,3 +1,4 @@
+import { beforeAll } from 'vitest';
 import { findRedisServer, type RedisServer, startRedisServer } from '../../scripts/lib/redis-server';
 import { RedisSessionStore, type RedisStoreOptions } from '../../src/stores/redis';
 import { silentLogger } from '../helper';
@@ -14,6 +15,37 @@ export function redisAvailable(suite: string): boolean {
 /** A redis-server the test owns on a free loopback port, without persistence; `args` add options. */
 export function startRedis(args: string[] = []): Promise<RedisServer> {
   return startRedisServer({ args });
+}
+
+/**
+ * One redis-server for the enclosing describe (or file), started in beforeAll and closed after all;
+ * read its url only inside tests and hooks. `when: false` starts none (a suite that skips).
+ */
+export function useRedis({ args = [], when = true }: { args?: string[]; when?: boolean } = {}): RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    if (!when) return;
+    server = await startRedis(args);
+    return () => server?.close();
+  });
+  const get = () => {
+    if (!server) throw new Error('redis-server not started');
+    return server;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get port() {
+      return get().port;
+    },
+    pid: () => get().pid(),
+    stop: () => get().stop(),
+    start: () => get().start(),
+    pause: () => get().pause(),
+    resume: () => get().resume(),
+    close: async () => server?.close(),
+  };
 }
 
 /** Resolves on the client's next 'ready'. Not events.once: that rejects on the 'error' each failed reconnect emits. */
