@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from './helper';
 import { isLoggedIn, loggedIn, PASSWORD, signedUp } from './support/accounts';
 import { shouldClearCookie } from './support/cookies';
+import { asBrowser } from './support/http';
 import { indexedStores } from './support/stores';
 
 describe.each(indexedStores)('POST /account/delete (%s store)', (_name, makeStore) => {
@@ -36,7 +37,7 @@ describe('POST /account/delete', () => {
 
     const missing = await alice.post('/account/delete').send({});
     const wrong = await alice.post('/account/delete').send({ password: 'not my password' });
-    const page = await alice.post('/account/delete').type('form').set('Accept', 'text/html').send({});
+    const page = await asBrowser(alice.post('/account/delete')).send({});
 
     expect(missing.status).toBe(403);
     expect(missing.body).toEqual({ error: 'Confirm your password' });
@@ -50,11 +51,7 @@ describe('POST /account/delete', () => {
     const { app } = buildApp();
     const alice = await signedUp(app);
 
-    const res = await alice
-      .post('/account/delete')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ password: PASSWORD });
+    const res = await asBrowser(alice.post('/account/delete')).send({ password: PASSWORD });
 
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');

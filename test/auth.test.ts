@@ -10,6 +10,7 @@ import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
 import { countingHasher } from './support/hasher';
+import { asBrowser } from './support/http';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -128,10 +129,7 @@ describe('POST /login', () => {
   it('gives a browser the form again with the same 401 message', async () => {
     const { app } = buildApp();
 
-    const res = await request(app)
-      .post('/login')
-      .type('form')
-      .set('Accept', 'text/html')
+    const res = await asBrowser(request(app).post('/login'))
       .send({ username: 'nobody', password: PASSWORD })
       .expect(401);
 
@@ -357,8 +355,7 @@ describe('HTML forms', () => {
   it('sign up, log out and log in through url-encoded forms with 303s', async () => {
     const { app } = buildApp();
     const browser = request.agent(app);
-    const form = (path: string, body: object) =>
-      browser.post(path).type('form').set('Accept', 'text/html').send(body);
+    const form = (path: string, body: object) => asBrowser(browser.post(path)).send(body);
 
     const pages = await Promise.all(
       [browser.get('/signup'), browser.get('/login')].map((r) => r.set('Accept', 'text/html')),
@@ -381,10 +378,7 @@ describe('HTML forms', () => {
   it('shows the signup form again with a message per field and never echoes the password', async () => {
     const { app } = buildApp();
 
-    const res = await request(app)
-      .post('/signup')
-      .type('form')
-      .set('Accept', 'text/html')
+    const res = await asBrowser(request(app).post('/signup'))
       .send({ username: '<script>', password: 'tiny-secret' })
       .expect(400);
 

@@ -12,6 +12,7 @@ import { buildApp, sessionCookie, sessionIdOf } from './helper';
 import { isLoggedIn, loggedIn, NEW_PASSWORD, PASSWORD, signedUp } from './support/accounts';
 import { call } from './support/callback';
 import { logIn } from './support/cookies';
+import { asBrowser } from './support/http';
 import { indexedStores } from './support/stores';
 
 const change = (agent: request.Agent, currentPassword = PASSWORD, newPassword = NEW_PASSWORD) =>
@@ -65,11 +66,10 @@ describe('POST /password', () => {
     const { app } = buildApp();
     const alice = await signedUp(app);
 
-    const res = await alice
-      .post('/password')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ currentPassword: 'not my password', newPassword: NEW_PASSWORD });
+    const res = await asBrowser(alice.post('/password')).send({
+      currentPassword: 'not my password',
+      newPassword: NEW_PASSWORD,
+    });
 
     expect(res.status).toBe(401);
     expect(res.text).toContain('Current password is wrong');
@@ -81,11 +81,7 @@ describe('POST /password', () => {
     const alice = await signedUp(app);
 
     const res = await alice.post('/password').send({ newPassword: 'short' });
-    const page = await alice
-      .post('/password')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ currentPassword: PASSWORD });
+    const page = await asBrowser(alice.post('/password')).send({ currentPassword: PASSWORD });
 
     expect(res.status).toBe(400);
     expect(res.body).toEqual({

@@ -6,6 +6,7 @@ import { isLoggedIn, loggedIn, otherHandle, PASSWORD, sessionsOf, signedUp } fro
 import { call } from './support/callback';
 import { logIn, shouldClearCookie } from './support/cookies';
 import { GatedStore } from './support/gated-store';
+import { asBrowser } from './support/http';
 import { indexedStores } from './support/stores';
 
 describe.each(indexedStores)('GET /sessions and revoking (%s store)', (_name, makeStore) => {
@@ -182,9 +183,9 @@ describe('GET /sessions as a page', () => {
     await loggedIn(app);
     const handle = await otherHandle(a);
 
-    const one = await a.post(`/sessions/${handle}/revoke`).type('form').set('Accept', 'text/html');
-    const others = await a.post('/sessions/revoke-others').type('form').set('Accept', 'text/html');
-    const all = await a.post('/sessions/revoke-all').type('form').set('Accept', 'text/html');
+    const one = await asBrowser(a.post(`/sessions/${handle}/revoke`));
+    const others = await asBrowser(a.post('/sessions/revoke-others'));
+    const all = await asBrowser(a.post('/sessions/revoke-all'));
 
     expect([one.status, one.headers.location]).toEqual([303, '/sessions']);
     expect([others.status, others.headers.location]).toEqual([303, '/sessions']);
@@ -220,7 +221,7 @@ describe('re-authentication', () => {
 
     const known = await a.post(`/sessions/${handle}/revoke`);
     const madeUp = await a.post(`/sessions/${'B'.repeat(22)}/revoke`);
-    const page = await a.post(`/sessions/${handle}/revoke`).type('form').set('Accept', 'text/html');
+    const page = await asBrowser(a.post(`/sessions/${handle}/revoke`));
 
     for (const res of [known, madeUp]) {
       expect(res.status).toBe(403);
@@ -259,8 +260,6 @@ describe('re-authentication', () => {
 
   it('lets a browser confirm through the form it was shown, then sends it back to /sessions', async () => {
     const { a } = await stale();
-    const asBrowser = (req: request.Test) => req.type('form').set('Accept', 'text/html');
-
     const asked = await asBrowser(a.post('/sessions/revoke-others'));
     const confirmed = await asBrowser(a.post('/sessions/revoke-others')).send({ password: PASSWORD });
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Test } from 'supertest';
 import type { Config } from '../../src/config';
 import { createHttpServer } from '../../src/http/server';
 
@@ -66,3 +67,6 @@ export async function sendJson(
     cookie: cookieOf(res.headers),
   };
 }
+
+/** A supertest request sent as a browser's form post: urlencoded, asking for HTML. */
+export const asBrowser = (req: Test) => req.type('form').set('Accept', 'text/html');
