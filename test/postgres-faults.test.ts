@@ -58,11 +58,17 @@ afterEach(async () => {
 });
 
 describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
-  it('fails fast while PostgreSQL is stopped, then serves again from the same store', async () => {
+  /** A user store on a new database with storeLoad calling it; both closed when the test ends. */
+  async function loadOnFreshDatabase() {
     const users = await readyPostgresStore(await createDatabase(pg()));
     onTestFinished(() => users.close());
     const running = storeLoad(users);
     onTestFinished(async () => void (await running.stop()));
+    return running;
+  }
+
+  it('fails fast while PostgreSQL is stopped, then serves again from the same store', async () => {
+    const running = await loadOnFreshDatabase();
 
     await running.until(50, 'ok');
     await pg().stop();
@@ -77,10 +83,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
   });
 
   it('fails within the deadline while PostgreSQL is silent (SIGSTOP), then serves again', async () => {
-    const users = await readyPostgresStore(await createDatabase(pg()));
-    onTestFinished(() => users.close());
-    const running = storeLoad(users);
-    onTestFinished(async () => void (await running.stop()));
+    const running = await loadOnFreshDatabase();
 
     await running.until(50, 'ok');
     pg().pause();

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -6,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { spawnApp } from '../scripts/lib/app-instance';
 import { createHttpServer, displayUrl } from '../src/http/server';
 import { wantsPrettyLogs } from '../src/logger';
 import { storeKey } from '../src/stores/key';
@@ -222,16 +222,13 @@ describe('the server process', () => {
 
 /** Runs src/server.ts with exactly `env` (plus PATH) until it exits or its output matches `until`. */
 async function runRaw(env: Record<string, string>, until?: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, SCRYPT_COST: '1024', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnApp({ env: { PATH: process.env.PATH, SCRYPT_COST: '1024', ...env } });
   onTestFinished(() => void child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
   const matched = new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk) => {
+    child.stdout?.on('data', (chunk) => {
       stdout += chunk;
       if (until?.test(stdout)) resolve();
     });

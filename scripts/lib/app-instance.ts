@@ -22,6 +22,22 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
+/** The server entry as `npm start` runs it, with exactly `env`, in its own process group; output piped. */
+export function spawnApp({
+  env,
+  cwd,
+}: {
+  env: Record<string, string | undefined>;
+  cwd?: string;
+}): ChildProcess {
+  return spawn(process.execPath, ['--import', TSX, SERVER], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own group: Ctrl+C reaches the caller, which stops its instances in order
+  });
+}
+
 /**
  * Starts the server entry as `npm start` does, with exactly `env` (PORT=0 picks a free port), in its
  * own process group, and resolves once it logs "listening on" (so LOG_LEVEL must show info lines).
@@ -32,12 +48,7 @@ export async function startApp(options: {
   cwd?: string;
   onLog?: (entry: LogLine) => void;
 }): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, SERVER], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own group: Ctrl+C reaches the caller, which stops its instances in order
-  });
+  const child = spawnApp(options);
   const forget = killOnExit(() => child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
