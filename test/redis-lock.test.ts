@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
@@ -13,14 +13,10 @@ import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
 describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
   const redis = useRedis();
-  const stores: RedisSessionStore[] = [];
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
 
   async function client(): Promise<RedisSessionStore> {
     const store = await connectedRedisStore(redis.url);
-    stores.push(store);
+    onTestFinished(() => store.close());
     return store;
   }
 
