@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -9,6 +7,7 @@ import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
+import { tempDir } from './support/files';
 import { countingHasher } from './support/hasher';
 import { asBrowser } from './support/http';
 
@@ -459,32 +458,28 @@ describe('bad bodies on POST /signup and POST /login', () => {
 
 describe('SqliteUserStore', () => {
   it('shares users between two connections to one file and refuses a taken name', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'users-'));
+    const dir = tempDir('users-');
     const [one, two] = [openDatabase(join(dir, 'app.db')), openDatabase(join(dir, 'app.db'))];
-    try {
-      const [a, b] = [new SqliteUserStore(one), new SqliteUserStore(two)];
+    onTestFinished(() => void two.close());
+    onTestFinished(() => void one.close());
+    const [a, b] = [new SqliteUserStore(one), new SqliteUserStore(two)];
 
-      const created = await a.create({ username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
-      const seen = await b.findByUsername('alice');
-      const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
+    const created = await a.create({ username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
+    const seen = await b.findByUsername('alice');
+    const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
 
-      expect(created).toEqual({
-        id: 1,
-        username: 'alice',
-        passwordHash: 'scrypt$x',
-        createdAt: 1,
-        generation: 0,
-      });
-      expect(seen).toEqual(created);
-      expect(await b.findById(1)).toEqual(created);
-      expect(again).toBeUndefined();
-      expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
-        version: 2,
-      });
-    } finally {
-      one.close();
-      two.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(created).toEqual({
+      id: 1,
+      username: 'alice',
+      passwordHash: 'scrypt$x',
+      createdAt: 1,
+      generation: 0,
+    });
+    expect(seen).toEqual(created);
+    expect(await b.findById(1)).toEqual(created);
+    expect(again).toBeUndefined();
+    expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
+      version: 2,
+    });
   });
 });

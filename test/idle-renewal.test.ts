@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import type { SessionData } from 'express-session';
@@ -11,6 +9,7 @@ import type { SessionStore } from '../src/stores/types';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
 import { newSession } from './support/cookies';
+import { tempDir } from './support/files';
 import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 import { sessionTtlMs } from './support/redis-keys';
 
@@ -60,12 +59,8 @@ const countOf = async (app: Express, cookie: string) =>
 const inProcessStores: Record<string, () => SessionStore> = {
   memory: () => new MemorySessionStore({ maxSessions: 1000, now: () => Date.now() }),
   sqlite: () => {
-    const dir = mkdtempSync(join(tmpdir(), 'idle-'));
-    const store = new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 1000 });
-    onTestFinished(() => {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const store = new SqliteSessionStore({ path: join(tempDir('idle-'), 'app.db'), maxSessions: 1000 });
+    onTestFinished(() => store.close());
     return store;
   },
 };
