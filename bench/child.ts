@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, listensOn } from '../scripts/lib/processes';
 
 /** A server under test, running in its own process on a loopback port. */
 export interface Child {
@@ -10,24 +10,6 @@ export interface Child {
   /** what the process wrote to stderr so far (stdout goes to /dev/null) */
   stderr(): string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now (the child binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(socket.end() && true));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function exited(proc: ChildProcess): Promise<void> {
@@ -65,7 +47,7 @@ export async function startChild(args: string[], env: Record<string, string>, cw
     }
   };
   const deadline = Date.now() + 20_000;
-  while (!(await accepts(bound))) {
+  while (!(await listensOn(bound))) {
     if (proc.exitCode !== null || proc.pid === undefined || Date.now() > deadline) {
       await stop();
       throw new Error(stderr.trim().split('\n').slice(0, 3).join(' | ') || 'server did not start');

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, chromiumAvailable, launchChromium, sessionIdIn } from './support/browser';
-import { type RunningServer, startServer } from './support/server';
+import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifactPath, chromiumAvailable, sessionIdIn } from './support/browser';
+import { useServerAndBrowser } from './support/server';
 
 /** Loads /increment in a context and reads what the page shows. */
 async function increment(context: BrowserContext, url: string) {
@@ -19,27 +19,16 @@ async function increment(context: BrowserContext, url: string) {
 describe.skipIf(!chromiumAvailable()).each(['memory', 'sqlite'])(
   'the demo in two real browsers (%s store)',
   (store) => {
-    let server: RunningServer;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      server = await startServer({ SESSION_STORE: store });
-      browser = await launchChromium();
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      expect(await server?.stop()).toBe(0); // a clean SIGTERM shutdown
-    });
+    const running = useServerAndBrowser({ SESSION_STORE: store });
 
     describe('GET /increment', () => {
       it('gives each browser its own count and its own session ID prefix, matching its cookie', async () => {
-        const a = await browser.newContext();
-        const b = await browser.newContext();
+        const a = await running.browser.newContext();
+        const b = await running.browser.newContext();
 
-        const a1 = await increment(a, server.url);
-        const b1 = await increment(b, server.url);
-        const a2 = await increment(a, server.url);
+        const a1 = await increment(a, running.server.url);
+        const b1 = await increment(b, running.server.url);
+        const a2 = await increment(a, running.server.url);
 
         const idA = await sessionIdIn(a);
         const idB = await sessionIdIn(b);
@@ -55,9 +44,9 @@ describe.skipIf(!chromiumAvailable()).each(['memory', 'sqlite'])(
       });
 
       it('keeps the session cookie out of reach of page scripts (httpOnly)', async () => {
-        const context = await browser.newContext();
+        const context = await running.browser.newContext();
 
-        const { page } = await increment(context, server.url);
+        const { page } = await increment(context, running.server.url);
 
         const cookie = (await context.cookies()).find((c) => c.name === 'sid');
         expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false });
@@ -69,19 +58,19 @@ describe.skipIf(!chromiumAvailable()).each(['memory', 'sqlite'])(
 
     describe('GET /clear', () => {
       it('resets only the browser that visits it', async () => {
-        const a = await browser.newContext();
-        const b = await browser.newContext();
-        await increment(a, server.url);
-        await increment(a, server.url);
-        await increment(b, server.url);
+        const a = await running.browser.newContext();
+        const b = await running.browser.newContext();
+        await increment(a, running.server.url);
+        await increment(a, running.server.url);
+        await increment(b, running.server.url);
         const oldIdA = await sessionIdIn(a);
 
-        const cleared = await (a.pages()[0] ?? (await a.newPage())).goto(`${server.url}/clear`);
+        const cleared = await (a.pages()[0] ?? (await a.newPage())).goto(`${running.server.url}/clear`);
 
         expect(cleared?.status()).toBe(200);
         expect(await sessionIdIn(a)).toBeUndefined();
-        const a1 = await increment(a, server.url);
-        const b2 = await increment(b, server.url);
+        const a1 = await increment(a, running.server.url);
+        const b2 = await increment(b, running.server.url);
         expect([a1.count, b2.count]).toEqual(['1', '2']);
         expect(await sessionIdIn(a)).not.toBe(oldIdA);
         await Promise.all([a.close(), b.close()]);

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, chromiumAvailable, launchChromium, sessionIdIn } from './support/browser';
-import { type RunningServer, startServer } from './support/server';
+import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifactPath, chromiumAvailable, sessionIdIn } from './support/browser';
+import { useServerAndBrowser } from './support/server';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -36,26 +36,15 @@ function cspErrors(page: Page): string[] {
 }
 
 describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    expect(await server?.stop()).toBe(0);
-  });
+  const running = useServerAndBrowser();
 
   it('shows each browser its own session, matching the cookie that browser holds', async () => {
-    const contexts = [await browser.newContext(), await browser.newContext()];
+    const contexts = [await running.browser.newContext(), await running.browser.newContext()];
     const seen = [];
     for (const context of contexts) {
       const page = await context.newPage();
-      await page.goto(`${server.url}/increment`);
-      await page.goto(`${server.url}/increment`);
+      await page.goto(`${running.server.url}/increment`);
+      await page.goto(`${running.server.url}/increment`);
       seen.push({ panel: await panel(page), cookie: await heldCookie(context), page });
     }
 
@@ -71,15 +60,18 @@ describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', (
   });
 
   it('shows the session ID before and after a login, and the cookie holds the new one', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/increment`);
+    await page.goto(`${running.server.url}/increment`);
     const before = await sessionIdIn(context);
 
-    await page.goto(`${server.url}/signup`);
+    await page.goto(`${running.server.url}/signup`);
     await page.fill('input[name="username"]', 'e2e_panel');
     await page.fill('input[name="password"]', PASSWORD);
-    await Promise.all([page.waitForURL(`${server.url}/profile`), page.click('button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(`${running.server.url}/profile`),
+      page.click('button[type="submit"]'),
+    ]);
 
     const after = await sessionIdIn(context);
     const change = await page.locator('#inspector-id-change').textContent();
@@ -92,12 +84,12 @@ describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', (
   });
 
   it('draws the workflow on /how-it-works without breaking the CSP', async () => {
-    const context = await browser.newContext();
+    const context = await running.browser.newContext();
     const page = await context.newPage();
     const errors = cspErrors(page);
-    const svg = page.waitForResponse((r) => r.url() === `${server.url}/workflow.svg`);
+    const svg = page.waitForResponse((r) => r.url() === `${running.server.url}/workflow.svg`);
 
-    const res = await page.goto(`${server.url}/how-it-works`);
+    const res = await page.goto(`${running.server.url}/how-it-works`);
     const diagram = await svg;
     await page.locator('.diagram img').evaluate((img: unknown) => (img as Decodable).decode());
 

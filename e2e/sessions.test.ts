@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { type RunningServer, startServer } from './support/server';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable } from './support/browser';
+import { useServerAndBrowser } from './support/server';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -17,42 +17,31 @@ async function signIn(context: BrowserContext, url: string, action: 'signup' | '
 }
 
 describe.skipIf(!chromiumAvailable())('your sessions in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    expect(await server?.stop()).toBe(0);
-  });
+  const running = useServerAndBrowser();
 
   it('signs out the other browser with its button; that browser lands on the login page', async () => {
     const username = `e2e_${randomBytes(4).toString('hex')}`;
-    const laptop = await browser.newContext();
-    const phone = await browser.newContext();
-    const mine: Page = await signIn(laptop, server.url, 'signup', username);
-    const theirs: Page = await signIn(phone, server.url, 'login', username);
+    const laptop = await running.browser.newContext();
+    const phone = await running.browser.newContext();
+    const mine: Page = await signIn(laptop, running.server.url, 'signup', username);
+    const theirs: Page = await signIn(phone, running.server.url, 'login', username);
     const violations: string[] = [];
     mine.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
 
     await mine.click('a[href="/sessions"]');
-    await mine.waitForURL(`${server.url}/sessions`);
+    await mine.waitForURL(`${running.server.url}/sessions`);
     const rows = mine.locator('#sessions tbody tr');
     expect(await rows.count()).toBe(2);
     expect(await mine.locator('tr.current').textContent()).toContain('this device');
     await Promise.all([
-      mine.waitForURL(`${server.url}/sessions`),
+      mine.waitForURL(`${running.server.url}/sessions`),
       mine.locator('tbody tr:not(.current) button', { hasText: 'Sign out' }).click(),
     ]);
     expect(await rows.count()).toBe(1);
 
-    await theirs.goto(`${server.url}/profile`);
+    await theirs.goto(`${running.server.url}/profile`);
     expect(new URL(theirs.url()).pathname).toBe('/login');
-    await mine.goto(`${server.url}/profile`);
+    await mine.goto(`${running.server.url}/profile`);
     expect(new URL(mine.url()).pathname).toBe('/profile');
     expect(violations).toEqual([]);
     await laptop.close();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startInstance } from './lib/app-instance';
+import { startApp } from './lib/app-instance';
 import { type PostgresServer, startPostgres } from './lib/postgres-server';
 import { freePort } from './lib/processes';
 import { startRedisServer } from './lib/redis-server';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const redis = await startRedisServer(redisPort, home);
+    const redis = await startRedisServer({ port: redisPort, dir: home });
     running.push(redis);
     mkdirSync(join(home, 'postgres'));
     const postgres: PostgresServer = await startPostgres({ port: postgresPort, dir: join(home, 'postgres') });
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         `  redis     ${redis.url}`,
         `  postgres  ${postgres.url}`,
         `  temp dir  ${home}`,
-        `  pids      ${[redis.pid, postgres.pid(), ...instances.map((i) => i.pid)].join(' ')}`,
+        `  pids      ${[redis.pid(), postgres.pid(), ...instances.map((i) => i.pid)].join(' ')}`,
         'cluster: Ctrl+C stops everything',
       ].join('\n'),
     );
@@ -64,6 +64,21 @@ async function main(): Promise<void> {
     console.error(`cluster: could not start: ${(err as Error).message}`);
     await stopAll(1);
   }
+}
+
+/** One instance in its own working directory, as on its own machine, printing its warnings as `[port] …`. */
+async function startInstance(port: number, cwd: string, env: Record<string, string>) {
+  mkdirSync(cwd, { recursive: true });
+  const instance = await startApp({
+    cwd,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: `${cwd}/app.db` },
+    onLog: (entry) => {
+      const msg = String(entry.msg ?? '');
+      if (Number(entry.level ?? 30) >= 40 || msg.startsWith('listening on')) console.log(`[${port}] ${msg}`);
+    },
+  });
+  instance.exited.then(() => instance.output() && console.error(`[${port}] ${instance.output()}`));
+  return instance;
 }
 
 void main();

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import type { MemorySessionStore } from '../src/stores/memory';
-import { buildApp, sessionCookie } from './helper';
+import { buildApp } from './helper';
+import { newSession } from './support/cookies';
 
 const lengthOf = (store: MemorySessionStore) =>
   new Promise<number>((resolve, reject) => store.length((err, n) => (err ? reject(err) : resolve(n ?? -1))));
@@ -31,7 +32,7 @@ describe('GET /style.css', () => {
 
   it('does not load the session of a browser that sends its cookie', async () => {
     const { app, store } = buildApp();
-    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const cookie = await newSession(app);
     const get = vi.spyOn(store, 'get');
 
     const res = await request(app).get('/style.css').set('Cookie', cookie).expect(200);

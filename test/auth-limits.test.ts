@@ -4,9 +4,10 @@ import { createSemaphore } from '../src/login/hash-queue';
 import { createPasswordHasher, type PasswordHasher } from '../src/login/password';
 import { createAttemptLimiter } from '../src/login/throttle';
 import { buildApp, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { countingHasher } from './support/hasher';
 import { stubRedis } from './support/redis-keys';
 
-const PASSWORD = 'correct horse battery staple';
 type Client = ReturnType<typeof request>;
 
 const signup = (client: Client, username: string) =>
@@ -15,22 +16,6 @@ const login = (client: Client, username: string) =>
   client.post('/login').send({ username, password: PASSWORD });
 const wrongLogin = (client: Client, username: string) =>
   client.post('/login').send({ username, password: 'wrong password here' });
-
-/** The real (cheap) hasher, counting its hashes. */
-function countingHasher(): PasswordHasher & { hashes: number } {
-  const real = createPasswordHasher({ cost: 1024, concurrency: 2 });
-  const counter = {
-    hashes: 0,
-    dummy: real.dummy,
-    needsRehash: real.needsRehash,
-    hash: (password: string) => {
-      counter.hashes++;
-      return real.hash(password);
-    },
-    verify: (stored: string, password: string) => real.verify(stored, password),
-  };
-  return counter;
-}
 
 describe('POST /signup throttle', () => {
   it('answers 429 with Retry-After past the per-IP limit, without hashing or creating the user', async () => {

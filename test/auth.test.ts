@@ -1,42 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { StoreUnavailableError } from '../src/errors';
-import { createPasswordHasher, type PasswordHasher } from '../src/login/password';
 import { openDatabase } from '../src/sqlite-file';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { tempDir } from './support/files';
+import { countingHasher } from './support/hasher';
+import { asBrowser } from './support/http';
 
-const PASSWORD = 'correct horse battery staple';
 type Agent = ReturnType<typeof request.agent>;
 
 const signup = (agent: Agent, username = 'alice', password = PASSWORD) =>
   agent.post('/signup').send({ username, password });
 const login = (agent: Agent, username = 'alice', password = PASSWORD) =>
   agent.post('/login').send({ username, password });
-
-/** The real hasher, counting how often it hashes. */
-function countingHasher(): PasswordHasher & { hashes: number; verifies: number } {
-  const real = createPasswordHasher({ cost: 1024, concurrency: 2 });
-  const counter = {
-    hashes: 0,
-    verifies: 0,
-    dummy: real.dummy,
-    needsRehash: real.needsRehash,
-    hash: (password: string) => {
-      counter.hashes++;
-      return real.hash(password);
-    },
-    verify: (stored: string, password: string) => {
-      counter.verifies++;
-      return real.verify(stored, password);
-    },
-  };
-  return counter;
-}
 
 describe('POST /signup', () => {
   it('creates the user and logs them in: profile, logout, then profile is 401', async () => {
@@ -148,10 +128,7 @@ describe('POST /login', () => {
   it('gives a browser the form again with the same 401 message', async () => {
     const { app } = buildApp();
 
-    const res = await request(app)
-      .post('/login')
-      .type('form')
-      .set('Accept', 'text/html')
+    const res = await asBrowser(request(app).post('/login'))
       .send({ username: 'nobody', password: PASSWORD })
       .expect(401);
 
@@ -377,8 +354,7 @@ describe('HTML forms', () => {
   it('sign up, log out and log in through url-encoded forms with 303s', async () => {
     const { app } = buildApp();
     const browser = request.agent(app);
-    const form = (path: string, body: object) =>
-      browser.post(path).type('form').set('Accept', 'text/html').send(body);
+    const form = (path: string, body: object) => asBrowser(browser.post(path)).send(body);
 
     const pages = await Promise.all(
       [browser.get('/signup'), browser.get('/login')].map((r) => r.set('Accept', 'text/html')),
@@ -401,10 +377,7 @@ describe('HTML forms', () => {
   it('shows the signup form again with a message per field and never echoes the password', async () => {
     const { app } = buildApp();
 
-    const res = await request(app)
-      .post('/signup')
-      .type('form')
-      .set('Accept', 'text/html')
+    const res = await asBrowser(request(app).post('/signup'))
       .send({ username: '<script>', password: 'tiny-secret' })
       .expect(400);
 
@@ -485,32 +458,28 @@ describe('bad bodies on POST /signup and POST /login', () => {
 
 describe('SqliteUserStore', () => {
   it('shares users between two connections to one file and refuses a taken name', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'users-'));
+    const dir = tempDir('users-');
     const [one, two] = [openDatabase(join(dir, 'app.db')), openDatabase(join(dir, 'app.db'))];
-    try {
-      const [a, b] = [new SqliteUserStore(one), new SqliteUserStore(two)];
+    onTestFinished(() => void two.close());
+    onTestFinished(() => void one.close());
+    const [a, b] = [new SqliteUserStore(one), new SqliteUserStore(two)];
 
-      const created = await a.create({ username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
-      const seen = await b.findByUsername('alice');
-      const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
+    const created = await a.create({ username: 'alice', passwordHash: 'scrypt$x', createdAt: 1 });
+    const seen = await b.findByUsername('alice');
+    const again = await b.create({ username: 'alice', passwordHash: 'scrypt$y', createdAt: 2 });
 
-      expect(created).toEqual({
-        id: 1,
-        username: 'alice',
-        passwordHash: 'scrypt$x',
-        createdAt: 1,
-        generation: 0,
-      });
-      expect(seen).toEqual(created);
-      expect(await b.findById(1)).toEqual(created);
-      expect(again).toBeUndefined();
-      expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
-        version: 2,
-      });
-    } finally {
-      one.close();
-      two.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(created).toEqual({
+      id: 1,
+      username: 'alice',
+      passwordHash: 'scrypt$x',
+      createdAt: 1,
+      generation: 0,
+    });
+    expect(seen).toEqual(created);
+    expect(await b.findById(1)).toEqual(created);
+    expect(again).toBeUndefined();
+    expect(two.prepare("SELECT version FROM schema_version WHERE name = 'users'").get()).toEqual({
+      version: 2,
+    });
   });
 });

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { createClient } from 'redis';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../scripts/lib/processes';
 import { type Backends, createBackends } from '../src/backends';
 import { StartError, UserStoreUnavailableError } from '../src/errors';
 import { MemoryLock, RedisLock, SqliteLock } from '../src/lock';
@@ -13,7 +14,7 @@ import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { silentLogger, testConfig } from './helper';
 import { immutableOrSkip, tempDir } from './support/files';
-import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { nextReady, redisAvailable, useRedis } from './support/redis';
 
 /** Backends for these settings, with the SQLite file in a fresh directory; closed after the test. */
 async function backendsFor(env: Record<string, string>, logger: Logger = silentLogger): Promise<Backends> {
@@ -141,11 +142,7 @@ describe('createBackends at start', () => {
 const hasRedis = redisAvailable('createBackends with Redis');
 
 describe.skipIf(!hasRedis)('createBackends with SESSION_STORE=redis', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-    return () => redis.close();
-  });
+  const redis = useRedis();
 
   async function redisBackends(env: Record<string, string> = {}, logger?: Logger) {
     const backends = await backendsFor({ SESSION_STORE: 'redis', REDIS_URL: redis.url, ...env }, logger);

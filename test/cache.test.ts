@@ -2,8 +2,8 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp, sessionCookie } from './helper';
+import { PASSWORD } from './support/accounts';
 
-const PASSWORD = 'correct horse battery staple';
 type Test = ReturnType<ReturnType<typeof request>['get']>;
 
 /** Every route and error a logged-in visitor can reach; each sends the session cookie back. */

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { groupAlive } from '../scripts/lib/processes';
+import { freePort, groupAlive } from '../scripts/lib/processes';
 import { postgresAvailable } from './support/postgres';
 import { Agent, get } from './support/process';
-import { freePort, redisAvailable } from './support/redis';
+import { redisAvailable } from './support/redis';
 
 /** Starts `npm run cluster` on free ports and resolves with what it printed once it is up. */
 async function startCluster() {

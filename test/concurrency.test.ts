@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import type { SessionLock } from '../src/lock';
@@ -10,13 +8,9 @@ import type { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
 import { silentLogger, testConfig } from './helper';
+import { tempDir } from './support/files';
 import { cookieOf, getJson, listen } from './support/http';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
 /** An app on its own store and lock, listening on a free port. */
 async function serve(store: SessionStore, lock?: SessionLock): Promise<string> {
@@ -28,10 +22,8 @@ async function serve(store: SessionStore, lock?: SessionLock): Promise<string> {
     lock, // the app's in-process lock unless given one
   });
   const server = await listen(app);
-  cleanups.push(
-    () => server.close(),
-    () => store.close(),
-  );
+  onTestFinished(() => store.close());
+  onTestFinished(() => server.close());
   return server.url;
 }
 
@@ -78,8 +70,7 @@ describe('GET /increment, 100 at once with one cookie', () => {
   });
 
   it('counts exactly 100 on the sqlite store', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('lock-');
     const url = await serve(
       deferReads(new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 1000 })),
     );
@@ -97,8 +88,7 @@ const indexedStores: Array<[string, () => Promise<SessionStore>]> = [
   [
     'sqlite',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'indexed-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const dir = tempDir('indexed-');
       return deferReads(new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 100 }));
     },
   ],
@@ -138,11 +128,7 @@ describe.each(indexedStores)(
 const hasRedis = redisAvailable('redis concurrency tests');
 
 describe.skipIf(!hasRedis)('GET /increment, 100 at once with one cookie, on Redis', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-    return () => redis.close();
-  });
+  const redis = useRedis();
 
   const redisStore = () => connectedRedisStore(redis.url);
   const withRedisLock = (store: RedisSessionStore) =>

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, TEST_SECRET, testConfig } from './helper';
+import { newSession } from './support/cookies';
 
 async function countedCookie(app: Parameters<typeof request>[0]) {
   const agent = request.agent(app);
@@ -92,7 +93,7 @@ describe('secret rotation', () => {
   it('signs new cookies with the first secret', async () => {
     const { app } = buildApp({ config: testConfig({ SESSION_SECRET: `${TEST_SECRET},old-secret` }) });
 
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookie = await newSession(app);
 
     const id = sessionIdOf(cookie);
     expect(cookie).toBe(`sid=${encodeURIComponent(signedSessionId(id))}`);

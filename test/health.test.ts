@@ -6,7 +6,8 @@ import { type AppDeps, createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
-import { sessionCookie, silentLogger, testConfig } from './helper';
+import { silentLogger, testConfig } from './helper';
+import { newSession } from './support/cookies';
 import { immutableOrSkip, tempDir } from './support/files';
 
 /** An app around its own memory store unless given one; the readiness deps as the test passes them. */
@@ -88,7 +89,7 @@ async function storeOnUnwritableFile(lock: (path: string) => Database.Database |
   const path = join(tempDir('readonly-'), 'app.db');
   const first = new SqliteSessionStore({ path, maxSessions: 100 });
   const { app } = buildApp({ store: first });
-  const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+  const cookie = await newSession(app);
   await first.close(); // checkpoints and removes the -wal and -shm files
   const db = lock(path);
   const store = new SqliteSessionStore({ path, db, maxSessions: 100 });

@@ -1,19 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import type { SessionData } from 'express-session';
 import request, { type Response } from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore } from '../src/stores/types';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { PASSWORD } from './support/accounts';
+import { newSession } from './support/cookies';
+import { tempDir } from './support/files';
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 import { sessionTtlMs } from './support/redis-keys';
 
 const LIFETIME_MS = 60_000;
-const PASSWORD = 'correct horse battery staple';
 const config = testConfig({ SESSION_MAX_AGE_SECONDS: String(LIFETIME_MS / 1000) });
 
 /**
@@ -49,7 +49,7 @@ function cookieExpiry(res: Response): number {
 async function startVisitor(store: SessionStore) {
   const { app } = buildApp({ config, store });
   await request(app).post('/signup').send({ username: 'regular', password: PASSWORD }).expect(201);
-  const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+  const cookie = await newSession(app);
   return { app, cookie };
 }
 
@@ -59,12 +59,8 @@ const countOf = async (app: Express, cookie: string) =>
 const inProcessStores: Record<string, () => SessionStore> = {
   memory: () => new MemorySessionStore({ maxSessions: 1000, now: () => Date.now() }),
   sqlite: () => {
-    const dir = mkdtempSync(join(tmpdir(), 'idle-'));
-    const store = new SqliteSessionStore({ path: join(dir, 'app.db'), maxSessions: 1000 });
-    onTestFinished(() => {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const store = new SqliteSessionStore({ path: join(tempDir('idle-'), 'app.db'), maxSessions: 1000 });
+    onTestFinished(() => store.close());
     return store;
   },
 };
@@ -148,13 +144,7 @@ describe('GET / with a session', () => {
 // visit left on the session's key: a fresh idle lifetime, not what was left of the loaded one.
 describe.runIf(redisAvailable('idle renewal on Redis'))('idle renewal on the Redis store', () => {
   const prefix = 'idle:';
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const redis = useRedis();
   afterEach(() => {
     vi.useRealTimers();
   });

@@ -2,9 +2,10 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { storeKey } from '../src/stores/key';
 import { buildApp, sessionCookie, sessionIdOf, TEST_SECRET, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { newSession } from './support/cookies';
 import { panelAttr, panelOf } from './support/inspector';
 
-const PASSWORD = 'correct horse battery staple';
 const html = (r: request.Test) => r.set('Accept', 'text/html');
 
 describe('the inspector panel', () => {
@@ -32,7 +33,7 @@ describe('the inspector panel', () => {
 
   it('tells a forged cookie from a session the store no longer has', async () => {
     const { app } = buildApp();
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookie = await newSession(app);
     await request(app).get('/clear').set('Cookie', cookie);
 
     const gone = await html(request(app).get('/increment').set('Cookie', cookie));

@@ -2,9 +2,10 @@ import { sign } from 'cookie-signature';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { newSession } from './support/cookies';
 import { storedSessions } from './support/inspector';
 
-const PASSWORD = 'correct horse battery staple';
 const HOUR = 3_600_000;
 
 describe('GET /session', () => {
@@ -40,7 +41,7 @@ describe('GET /session', () => {
 
   it('reports bad-signature for a cookie signed with a secret this server does not know', async () => {
     const { app } = buildApp();
-    const id = sessionIdOf(sessionCookie(await request(app).get('/increment')) ?? '');
+    const id = sessionIdOf(await newSession(app));
     const forged = `sid=${encodeURIComponent(`s:${sign(id, 'some-other-secret-0123456789abcdef')}`)}`;
 
     const res = await request(app).get('/session').set('Cookie', forged).expect(200);
@@ -51,7 +52,7 @@ describe('GET /session', () => {
 
   it('reports bad-signature for a cookie without the s: prefix', async () => {
     const { app } = buildApp();
-    const id = sessionIdOf(sessionCookie(await request(app).get('/increment')) ?? '');
+    const id = sessionIdOf(await newSession(app));
 
     const res = await request(app).get('/session').set('Cookie', `sid=${id}`).expect(200);
 

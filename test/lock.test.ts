@@ -6,6 +6,7 @@ import { ReplacedSessions } from '../src/lock/replaced-sessions';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, silentLogger, testConfig } from './helper';
+import { newSession } from './support/cookies';
 import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
 
@@ -141,7 +142,7 @@ describe('the session lock key', () => {
         return () => {};
       },
     });
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookie = await newSession(app);
 
     await request(app).get('/increment').set('Cookie', cookie).expect(200);
 
@@ -151,7 +152,7 @@ describe('the session lock key', () => {
   it('marks the store key of the ID a login replaced, so its stragglers are turned away', async () => {
     const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
     const app = appWith(lock);
-    const before = sessionCookie(await request(app).get('/increment')) ?? '';
+    const before = await newSession(app);
 
     await request(app)
       .post('/signup')
@@ -167,8 +168,8 @@ describe('GET /increment under the session lock', () => {
   it('does not hold up session B while session A waits on a slow store', async () => {
     const store = new GatedStore({ maxSessions: 100 });
     const { app } = buildApp({ store });
-    const cookieA = sessionCookie(await request(app).get('/increment')) ?? '';
-    const cookieB = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookieA = await newSession(app);
+    const cookieB = await newSession(app);
     store.gatedSid = sessionIdOf(cookieA);
 
     const slowA = request(app)
@@ -186,7 +187,7 @@ describe('GET /increment under the session lock', () => {
   it('keeps a second request of session A out of the store until the first is done', async () => {
     const store = new GatedStore({ maxSessions: 100 });
     const { app } = buildApp({ store });
-    const cookieA = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookieA = await newSession(app);
     const sid = sessionIdOf(cookieA);
     store.gatedSid = sid;
 
@@ -232,7 +233,7 @@ describe('GET /increment under the session lock', () => {
 
   it("gives a forged cookie naming session A's ID a new session, leaving A's count alone", async () => {
     const { app } = buildApp();
-    const cookieA = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookieA = await newSession(app);
     const forged = `sid=${encodeURIComponent(signedSessionId(sessionIdOf(cookieA), 'not-the-secret'))}`;
 
     const attack = await request(app).get('/increment').set('Cookie', forged);
@@ -246,7 +247,7 @@ describe('GET /increment under the session lock', () => {
   it('turns away with 409 a request that waited behind a login with the old cookie, keeping the login', async () => {
     const store = new GatedStore({ maxSessions: 100 });
     const { app } = buildApp({ store });
-    const before = sessionCookie(await request(app).get('/increment')) ?? '';
+    const before = await newSession(app);
     store.gatedSid = sessionIdOf(before);
     const signup = request(app)
       .post('/signup')
@@ -276,7 +277,7 @@ describe('GET /increment under the session lock', () => {
   it('answers 503 "Session busy" with Retry-After when the session stays busy past LOCK_WAIT_MS', async () => {
     const store = new GatedStore({ maxSessions: 100 });
     const { app } = buildApp({ store, config: testConfig({ LOCK_WAIT_MS: '50' }) });
-    const cookieA = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookieA = await newSession(app);
     store.gatedSid = sessionIdOf(cookieA);
     const first = request(app)
       .get('/increment')

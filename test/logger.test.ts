@@ -7,6 +7,7 @@ import { StoreUnavailableError } from '../src/errors';
 import { createLogger, createLogThrottle, type Logger } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import { sessionCookie, sessionIdOf, testConfig } from './helper';
+import { newSession } from './support/cookies';
 
 type Line = Record<string, unknown> & { msg: string; level: number; reqId: number };
 
@@ -49,7 +50,7 @@ describe('request log', () => {
     const { logger, lines } = capturingLogger();
     const store = new MemorySessionStore({ maxSessions: 10 });
     const app = createApp({ config: testConfig(), store, logger });
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookie = await newSession(app);
     store.destroy = (_sid, cb) => cb?.(new Error('disk on fire'));
 
     await request(app).get('/clear').set('Cookie', cookie).expect(500);

@@ -4,22 +4,17 @@ import { lastActiveAt } from '../src/login/user-sessions';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { logIn, signUp } from './support/cookies';
 
-const PASSWORD = 'correct horse battery staple';
 const CHROME_LINUX =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 function appWithCap(max: number) {
   const store = new MemorySessionStore({ maxSessions: 100 });
   const built = buildApp({ store, config: testConfig({ MAX_SESSIONS_PER_USER: String(max) }) });
-  const signup = async () =>
-    sessionCookie(
-      await request(built.app).post('/signup').send({ username: 'ann', password: PASSWORD }).expect(201),
-    ) ?? '';
-  const login = async () =>
-    sessionCookie(
-      await request(built.app).post('/login').send({ username: 'ann', password: PASSWORD }).expect(200),
-    ) ?? '';
+  const signup = async () => signUp(built.app, 'ann');
+  const login = async () => logIn(built.app, 'ann');
   const whoIs = async (cookie: string) => (await request(built.app).get('/').set('Cookie', cookie)).body.user;
   return { ...built, store, signup, login, whoIs };
 }

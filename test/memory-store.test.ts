@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createBackends } from '../src/backends';
 import { MemorySessionStore } from '../src/stores/memory';
 import { Tombstones } from '../src/stores/tombstones';
-import { buildApp, sessionCookie, silentLogger, testConfig } from './helper';
+import { buildApp, silentLogger, testConfig } from './helper';
 import { call } from './support/callback';
+import { newSession } from './support/cookies';
 
 const lengthOf = async (store: MemorySessionStore) => (await call<number>((cb) => store.length(cb))) ?? -1;
 
@@ -28,7 +29,7 @@ describe('MemorySessionStore', () => {
   it('evicts the least recently used session, so an active one keeps its count', async () => {
     const store = new MemorySessionStore({ maxSessions: 3 });
     const { app } = buildApp({ store });
-    const cookie = sessionCookie(await request(app).get('/increment')) ?? '';
+    const cookie = await newSession(app);
 
     for (let i = 0; i < 6; i++) {
       await request(app).get('/increment').set('Cookie', cookie).expect(200); // keeps it recent

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
 
-const PASSWORD = 'correct horse battery staple';
 const HOST = 'app.test';
 type Headers = Record<string, string>;
 

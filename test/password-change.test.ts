@@ -11,6 +11,8 @@ import type { UserStore } from '../src/users/types';
 import { buildApp, sessionCookie, sessionIdOf } from './helper';
 import { isLoggedIn, loggedIn, NEW_PASSWORD, PASSWORD, signedUp } from './support/accounts';
 import { call } from './support/callback';
+import { logIn } from './support/cookies';
+import { asBrowser } from './support/http';
 import { indexedStores } from './support/stores';
 
 const change = (agent: request.Agent, currentPassword = PASSWORD, newPassword = NEW_PASSWORD) =>
@@ -64,11 +66,10 @@ describe('POST /password', () => {
     const { app } = buildApp();
     const alice = await signedUp(app);
 
-    const res = await alice
-      .post('/password')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ currentPassword: 'not my password', newPassword: NEW_PASSWORD });
+    const res = await asBrowser(alice.post('/password')).send({
+      currentPassword: 'not my password',
+      newPassword: NEW_PASSWORD,
+    });
 
     expect(res.status).toBe(401);
     expect(res.text).toContain('Current password is wrong');
@@ -80,11 +81,7 @@ describe('POST /password', () => {
     const alice = await signedUp(app);
 
     const res = await alice.post('/password').send({ newPassword: 'short' });
-    const page = await alice
-      .post('/password')
-      .type('form')
-      .set('Accept', 'text/html')
-      .send({ currentPassword: PASSWORD });
+    const page = await asBrowser(alice.post('/password')).send({ currentPassword: PASSWORD });
 
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
@@ -128,9 +125,7 @@ describe('the session generation', () => {
     async (name, makeStore) => {
       const { app, users, store } = buildApp({ store: makeStore() });
       const alice = await signedUp(app);
-      const missedCookie =
-        sessionCookie(await request(app).post('/login').send({ username: 'alice', password: PASSWORD })) ??
-        '';
+      const missedCookie = await logIn(app);
       const id = (await users.findByUsername('alice'))?.id ?? 0;
       forget[name]?.(store, id, storeKey(sessionIdOf(missedCookie)));
       expect(await store.listByUser(id)).toHaveLength(1); // the index no longer knows it is alice's
@@ -148,8 +143,7 @@ describe('the session generation', () => {
     const store = new MemorySessionStore({ maxSessions: 100 });
     const { app } = buildApp({ store });
     const alice = await signedUp(app);
-    const old =
-      sessionCookie(await request(app).post('/login').send({ username: 'alice', password: PASSWORD })) ?? '';
+    const old = await logIn(app);
     const sid = sessionIdOf(old);
     const stored = await call<Record<string, unknown>>((cb) => store.get(sid, cb as never));
     delete stored?.generation;

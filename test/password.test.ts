@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BusyError, createSemaphore } from '../src/login/hash-queue';
 import { createPasswordHasher, parseHash } from '../src/login/password';
+import { PASSWORD } from './support/accounts';
 
-const PASSWORD = 'correct horse battery staple';
 const cheap = () => createPasswordHasher({ cost: 1024, concurrency: 2 });
 
 describe('password hashing', () => {

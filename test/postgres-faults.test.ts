@@ -1,17 +1,11 @@
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { UserStoreUnavailableError } from '../src/errors';
 import { createLogger } from '../src/logger';
 import { createPostgresUserStore } from '../src/users/postgres';
 import { redactUrl } from '../src/users/postgres-url';
 import type { UserStore } from '../src/users/types';
-import {
-  createDatabase,
-  type PostgresServer,
-  postgresAvailable,
-  readyPostgresStore,
-  startTestPostgres,
-} from './support/postgres';
+import { createDatabase, readyPostgresStore, usePostgres } from './support/postgres';
 
 interface Call {
   outcome: 'ok' | 'unavailable' | string;
@@ -56,27 +50,25 @@ function storeLoad(users: UserStore, workers = 8) {
   return { calls, until, stop };
 }
 
-let server: PostgresServer | undefined;
-const hasPostgres = postgresAvailable('PostgreSQL fault tests');
-beforeAll(async () => {
-  if (hasPostgres) server = await startTestPostgres();
-}, 30_000);
-afterAll(() => server?.close());
-const cleanups: Array<() => Promise<unknown>> = [];
+const { available: hasPostgres, server: pg } = usePostgres('PostgreSQL fault tests');
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  server?.resume();
-  if (server && !server.running()) await server.start();
+  if (!hasPostgres) return;
+  pg().resume();
+  if (!pg().running()) await pg().start();
 });
 
 describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
-  const pg = () => server as PostgresServer;
+  /** A user store on a new database with storeLoad calling it; both closed when the test ends. */
+  async function loadOnFreshDatabase() {
+    const users = await readyPostgresStore(await createDatabase(pg()));
+    onTestFinished(() => users.close());
+    const running = storeLoad(users);
+    onTestFinished(async () => void (await running.stop()));
+    return running;
+  }
 
   it('fails fast while PostgreSQL is stopped, then serves again from the same store', async () => {
-    const users = await readyPostgresStore(await createDatabase(pg()));
-    cleanups.push(() => users.close());
-    const running = storeLoad(users);
-    cleanups.push(() => running.stop());
+    const running = await loadOnFreshDatabase();
 
     await running.until(50, 'ok');
     await pg().stop();
@@ -91,10 +83,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
   });
 
   it('fails within the deadline while PostgreSQL is silent (SIGSTOP), then serves again', async () => {
-    const users = await readyPostgresStore(await createDatabase(pg()));
-    cleanups.push(() => users.close());
-    const running = storeLoad(users);
-    cleanups.push(() => running.stop());
+    const running = await loadOnFreshDatabase();
 
     await running.until(50, 'ok');
     pg().pause();
@@ -117,7 +106,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
       timeoutMs: 1000,
       logger: createLogger('silent'),
     });
-    cleanups.push(() => users.close());
+    onTestFinished(() => users.close());
 
     const refused = await users.findByUsername('alice').catch((err: unknown) => err);
     await pg().start();
@@ -141,7 +130,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
       timeoutMs: 500,
       logger: createLogger('info', sink),
     });
-    cleanups.push(() => users.close());
+    onTestFinished(() => users.close());
     const refused = await users.findByUsername('alice').catch((err: unknown) => err);
     await pg().start();
     await users.ready;

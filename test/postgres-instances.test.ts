@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD } from './support/accounts';
 import { load } from './support/load';
 import {
   createDatabase,
@@ -12,7 +13,6 @@ import {
 import { type ServerProcess, spawnServer } from './support/process';
 import { type RedisServer, redisAvailable, startRedis } from './support/redis';
 
-const PASSWORD = 'correct horse battery staple';
 const hasServices =
   redisAvailable('two instances on PostgreSQL') && postgresAvailable('two instances on PostgreSQL');
 

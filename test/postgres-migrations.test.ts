@@ -1,19 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { migrateUsers } from '../src/users/postgres-migrations';
-import {
-  createDatabase,
-  type PostgresServer,
-  postgresAvailable,
-  startTestPostgres,
-} from './support/postgres';
+import { createDatabase, usePostgres } from './support/postgres';
 
-let server: PostgresServer | undefined;
-const hasPostgres = postgresAvailable('PostgreSQL migrations');
-beforeAll(async () => {
-  if (hasPostgres) server = await startTestPostgres();
-}, 30_000);
-afterAll(() => server?.close());
+const { available: hasPostgres, server } = usePostgres('PostgreSQL migrations');
 
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
@@ -24,7 +14,7 @@ async function connect(url: string): Promise<pg.Client> {
 
 describe.skipIf(!hasPostgres)('migrateUsers', () => {
   it('lets several instances migrate one empty database at once, each migration running once', async () => {
-    const url = await createDatabase(server as PostgresServer);
+    const url = await createDatabase(server());
     const clients = await Promise.all([1, 2, 3, 4].map(() => connect(url)));
 
     const outcomes = await Promise.allSettled(clients.map((c) => migrateUsers(c)));
@@ -35,7 +25,7 @@ describe.skipIf(!hasPostgres)('migrateUsers', () => {
   });
 
   it('refuses a schema newer than the code, leaving it untouched', async () => {
-    const client = await connect(await createDatabase(server as PostgresServer));
+    const client = await connect(await createDatabase(server()));
     await migrateUsers(client);
     await client.query("UPDATE schema_version SET version = 99 WHERE name = 'users'");
 

@@ -1,25 +1,14 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from './helper';
-import {
-  createDatabase,
-  type PostgresServer,
-  postgresAvailable,
-  readyPostgresStore,
-  startTestPostgres,
-} from './support/postgres';
+import { PASSWORD } from './support/accounts';
+import { createDatabase, readyPostgresStore, usePostgres } from './support/postgres';
 
-const PASSWORD = 'correct horse battery staple';
-let server: PostgresServer | undefined;
-const hasPostgres = postgresAvailable('routes on a PostgreSQL user store');
-beforeAll(async () => {
-  if (hasPostgres) server = await startTestPostgres();
-}, 30_000);
-afterAll(() => server?.close());
+const { available: hasPostgres, server } = usePostgres('routes on a PostgreSQL user store');
 
 /** An app whose users live in a fresh PostgreSQL database, and a browser on it. */
 async function appOnPostgres() {
-  const users = await readyPostgresStore(await createDatabase(server as PostgresServer), 500);
+  const users = await readyPostgresStore(await createDatabase(server()), 500);
   onTestFinished(() => users.close());
   const { app } = buildApp({ users });
   return { app, browser: request.agent(app) };
@@ -30,12 +19,12 @@ describe.skipIf(!hasPostgres)('user routes while PostgreSQL is silent', () => {
     const { browser } = await appOnPostgres();
     await browser.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201);
 
-    server?.pause();
-    onTestFinished(() => server?.resume());
+    server().pause();
+    onTestFinished(() => server().resume());
     const signup = await browser.post('/signup').send({ username: 'bob', password: PASSWORD });
     const login = await browser.post('/login').send({ username: 'alice', password: PASSWORD });
     const count = await browser.get('/increment').set('accept', 'application/json');
-    server?.resume();
+    server().resume();
     const again = await browser.post('/signup').send({ username: 'bob', password: PASSWORD });
 
     for (const res of [signup, login]) {

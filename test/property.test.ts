@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp, testConfig } from './helper';
 import { cookieHeader, method, target, typedBody } from './support/arbitraries';
 import { listen } from './support/http';
@@ -16,18 +16,13 @@ interface Answer {
   headers: IncomingHttpHeaders;
 }
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-
 /** The app (cheap scrypt, a generous login throttle) in the real HTTP server, and a way to call it. */
 async function serve() {
   const config = testConfig({ LOGIN_MAX_ATTEMPTS: '1000', LOGIN_MAX_ATTEMPTS_PER_IP: '100000' });
   const { app } = buildApp({ config });
   const { port, close } = await listen(app, config.limits);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  cleanups.push(() => {
+  onTestFinished(() => {
     agent.destroy();
     void close();
   });

@@ -1,25 +1,21 @@
 import { Writable } from 'node:stream';
 import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createBackends } from '../src/backends';
 import { createLogger } from '../src/logger';
 import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, sessionCookie, sessionIdOf, signedSessionId, testConfig } from './helper';
 import { call } from './support/callback';
+import { newSession } from './support/cookies';
 import { connectedRedisStore, redisAvailable, startRedis } from './support/redis';
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function freshStore(): Promise<RedisSessionStore> {
   const server = await startRedis();
-  cleanups.push(() => server.close());
+  onTestFinished(() => server.close());
   const store = await connectedRedisStore(server.url, 'sess:');
-  cleanups.push(() => store.close());
+  onTestFinished(() => store.close());
   return store;
 }
 
@@ -52,7 +48,7 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
   it('keeps no session ID in any key or value, whatever the sessions went through', async () => {
     const store = await freshStore();
     const { app } = buildApp({ config: testConfig({ SESSION_STORE: 'redis' }), store });
-    const anonymous = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const anonymous = await newSession(app);
     const user = sessionCookie(
       await request(app)
         .post('/signup')
@@ -63,7 +59,7 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
       .get('/increment')
       .set('Cookie', user ?? '')
       .expect(200);
-    const revoked = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const revoked = await newSession(app);
     await store.destroyByKey(storeKey(sessionIdOf(revoked)));
     await writeAsBefore(store, LEGACY_SID, { count: 1, userId: 1 });
     await call((cb) => store.get(LEGACY_SID, cb)); // moved
@@ -151,15 +147,15 @@ describe.skipIf(!redisAvailable('redis at-rest tests'))('RedisSessionStore at re
 
   it('is built by createBackends to move plain-key sessions in the background once connected', async () => {
     const server = await startRedis();
-    cleanups.push(() => server.close());
+    onTestFinished(() => server.close());
     const before = await connectedRedisStore(server.url, 'sess:');
-    cleanups.push(() => before.close());
+    onTestFinished(() => before.close());
     await writeAsBefore(before, LEGACY_SID, { count: 1, userId: 42 });
     const logged = new Promise<string>((resolve) =>
       createBackends(
         testConfig({ SESSION_STORE: 'redis', REDIS_URL: server.url, SQLITE_PATH: ':memory:' }),
         logTo(resolve),
-      ).then((backends) => cleanups.push(() => backends.close())),
+      ).then((backends) => onTestFinished(() => backends.close())),
     );
 
     const line = await logged;

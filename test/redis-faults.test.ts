@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { silentLogger, testConfig } from './helper';
@@ -6,18 +6,13 @@ import { listen } from './support/http';
 import { load } from './support/load';
 import { connectedRedisStore, redisAvailable, startRedis } from './support/redis';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 /** An app on its own Redis store and lock, with 8 sessions incrementing against it. */
 async function appUnderLoad() {
   const redis = await startRedis();
-  cleanups.push(() => redis.close());
+  onTestFinished(() => redis.close());
   const config = testConfig({ SESSION_STORE: 'redis', STORE_TIMEOUT_MS: '1000' });
   const store = await connectedRedisStore(redis.url);
-  cleanups.push(() => store.close());
+  onTestFinished(() => store.close());
   const app = createApp({
     config,
     store,
@@ -25,9 +20,9 @@ async function appUnderLoad() {
     lock: redisLock(config, store, silentLogger),
   });
   const server = await listen(app);
-  cleanups.push(() => server.close());
+  onTestFinished(() => server.close());
   const running = load(server.url, 8, { stopOnError: false });
-  cleanups.push(() => void running.stop());
+  onTestFinished(() => void running.stop());
   return { redis, running };
 }
 

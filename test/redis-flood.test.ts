@@ -1,23 +1,19 @@
 import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createAttemptLimiter } from '../src/login/throttle';
 import type { RedisSessionStore } from '../src/stores/redis';
 import { buildApp, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
 import { call } from './support/callback';
 import { listen } from './support/http';
 import { connectedRedisStore, redisAvailable, startRedis } from './support/redis';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function noevictionStore(args: string[], options: { maxSessions: number }) {
   const server = await startRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'noeviction', ...args]);
-  cleanups.push(() => server.close());
+  onTestFinished(() => server.close());
   const store = await connectedRedisStore(server.url, 'sess:', options);
-  cleanups.push(() => store.close());
+  onTestFinished(() => store.close());
   return store;
 }
 
@@ -40,8 +36,6 @@ async function flood(url: string, n: number, parallel = 16): Promise<Record<numb
 
 const usedMemory = async (store: RedisSessionStore) =>
   Number(/used_memory:(\d+)/.exec(await store.client.info('memory'))?.[1]);
-
-const PASSWORD = 'correct horse battery staple';
 
 const session = (i: number) =>
   ({
@@ -69,7 +63,7 @@ describe.skipIf(!redisAvailable('redis flood tests'))('a session flood on a noev
     const limiter = createAttemptLimiter(config, store.client);
     const { app } = buildApp({ config, store, limiter });
     const server = await listen(app);
-    cleanups.push(() => server.close());
+    onTestFinished(() => server.close());
     await request(app).post('/signup').send({ username: 'victim', password: PASSWORD }).expect(201);
     for (let i = 0; i < 5; i++)
       await request(app)

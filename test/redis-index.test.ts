@@ -1,20 +1,19 @@
 import type { SessionData } from 'express-session';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore, RedisStoreOptions } from '../src/stores/redis';
 import { call } from './support/callback';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
-let redis: RedisServer;
+const redis = useRedis({ when: redisAvailable('redis index tests') });
 let made = 0;
 const prefixes = new Map<RedisSessionStore, string>();
-const cleanups: Array<() => Promise<void>> = [];
 
 async function store(options: Partial<RedisStoreOptions> = {}): Promise<RedisSessionStore> {
   const prefix = `idx${++made}:`;
   const s = await connectedRedisStore(redis.url, prefix, options);
   prefixes.set(s, prefix);
-  cleanups.push(() => s.close());
+  onTestFinished(() => s.close());
   return s;
 }
 
@@ -31,15 +30,8 @@ const load = (s: RedisSessionStore, sid: string) => call<SessionData | null>((cb
 const indexOf = (s: RedisSessionStore, userId: number) =>
   s.client.zRange(`index:${prefixOf(s)}user:${userId}`, 0, -1);
 
-beforeAll(async () => {
-  if (redisAvailable('redis index tests')) redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.close();
-});
 afterEach(async () => {
   vi.useRealTimers();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 describe.skipIf(!redisAvailable('redis index tests'))('RedisSessionStore keys, cap and index', () => {
@@ -62,7 +54,7 @@ describe.skipIf(!redisAvailable('redis index tests'))('RedisSessionStore keys, c
     const before = await store({ maxSessions: 100 });
     for (let i = 0; i < 6; i++) await save(before, `s${i}`, session(60_000 + i * 1000));
     const after = await connectedRedisStore(redis.url, prefixOf(before), { maxSessions: 3 });
-    cleanups.push(() => after.close());
+    onTestFinished(() => after.close());
 
     await save(after, 'new', session(90_000));
 
@@ -183,7 +175,7 @@ describe.skipIf(!redisAvailable('redis index tests'))('RedisSessionStore revocat
   it('drops a write-back of a revoked session from another instance, at once', async () => {
     const one = await store({ tombstoneMs: 5000 });
     const two = await connectedRedisStore(redis.url, prefixOf(one), { tombstoneMs: 5000 });
-    cleanups.push(() => two.close());
+    onTestFinished(() => two.close());
     await save(one, 'a', session(60_000, 7));
     await save(one, 'b', session(60_000, 7));
     const inFlight = (await load(two, 'a')) as SessionData; // a request on instance two holds 'a'

@@ -1,29 +1,22 @@
 import request from 'supertest';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
 import type { RedisCommands } from '../src/lock/redis';
 import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore } from '../src/stores/redis';
-import { sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
+import { sessionIdOf, silentLogger, testConfig } from './helper';
+import { newSession } from './support/cookies';
 import { GatedStore } from './support/gated-store';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
 describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
-  let redis: RedisServer;
-  const stores: RedisSessionStore[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    return () => redis.close();
-  });
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
+  const redis = useRedis();
 
   async function client(): Promise<RedisSessionStore> {
     const store = await connectedRedisStore(redis.url);
-    stores.push(store);
+    onTestFinished(() => store.close());
     return store;
   }
 
@@ -42,7 +35,7 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
       logger: silentLogger,
       lock: lockOn(survivor, config),
     });
-    const cookie = sessionCookie(await request(two).get('/increment')) ?? '';
+    const cookie = await newSession(two);
     gated.gatedSid = sessionIdOf(cookie);
     request(one)
       .get('/increment')

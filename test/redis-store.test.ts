@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../scripts/lib/processes';
 import { createApp } from '../src/app';
 import { redisLock } from '../src/backends';
 import { openDatabase } from '../src/sqlite-file';
@@ -7,18 +8,14 @@ import { storeKey } from '../src/stores/key';
 import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp, sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
+import { PASSWORD } from './support/accounts';
+import { newSession } from './support/cookies';
 import { getJson, listen } from './support/http';
-import { freePort, nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
-
-const PASSWORD = 'correct horse battery staple';
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
 
 async function redis(): Promise<RedisServer> {
   const server = await startRedis();
-  cleanups.push(() => server.close());
+  onTestFinished(() => server.close());
   return server;
 }
 
@@ -31,7 +28,7 @@ async function connectedStore(url: string, waitReady = true): Promise<RedisSessi
     ttlMs: 60_000,
     logger: silentLogger,
   });
-  cleanups.push(() => store.close());
+  onTestFinished(() => store.close());
   if (waitReady && !store.client.isReady) await nextReady(store.client);
   return store;
 }
@@ -70,7 +67,7 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
       const store = await connectedStore(server.url);
       const lock = redisLock(config, store, silentLogger);
       const http = await listen(createApp({ config, store, users, lock, logger: silentLogger }));
-      cleanups.push(() => http.close());
+      onTestFinished(() => http.close());
       urls.push(http.url);
       stores.push(store);
     }
@@ -98,7 +95,7 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
     const server = await redis();
     const store = await connectedStore(server.url);
     const app = appOn(store);
-    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const cookie = await newSession(app);
 
     await server.stop();
     const down = await timed(() => request(app).get('/increment').set('Cookie', cookie));
@@ -122,7 +119,7 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
     const server = await redis();
     const store = await connectedStore(server.url);
     const app = appOn(store);
-    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const cookie = await newSession(app);
 
     server.pause();
     const silent = await timed(() => request(app).get('/increment').set('Cookie', cookie));

@@ -4,8 +4,7 @@ import { createPasswordHasher } from '../src/login/password';
 import { openDatabase } from '../src/sqlite-file';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp } from './helper';
-
-const PASSWORD = 'correct horse battery staple';
+import { PASSWORD } from './support/accounts';
 
 /** An app at SCRYPT_COST=1024 (the test config) whose one user was hashed at `cost`. */
 async function appWithUserHashedAt(cost: number) {

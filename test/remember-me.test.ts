@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
 import { buildApp, sessionCookie, testConfig } from './helper';
 import { PASSWORD, sessionsOf, signedUp } from './support/accounts';
+import { signUp } from './support/cookies';
 
 describe('keep me signed in', () => {
   const cookieHeader = (res: request.Response) => String(res.headers['set-cookie'] ?? '');
@@ -52,9 +53,7 @@ describe('keep me signed in', () => {
       const config = testConfig({ SESSION_MAX_AGE_SECONDS: '600' });
       const store = new MemorySessionStore({ maxSessions: 100, ttlMs: config.session.maxAgeMs });
       const { app } = buildApp({ config, store, clock: () => start });
-      const cookie =
-        sessionCookie(await request(app).post('/signup').send({ username: 'alice', password: PASSWORD })) ??
-        '';
+      const cookie = await signUp(app);
       const profile = async (at: number) => {
         vi.setSystemTime(at);
         return (await request(app).get('/profile').set('Cookie', cookie)).status;

@@ -1,18 +1,11 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localSecret } from '../src/session/local-secret';
-
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+import { tempDir } from './support/files';
 
 async function secretPath(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'secret-'));
-  dirs.push(dir);
-  return join(dir, 'data', 'session-secret');
+  return join(tempDir('secret-'), 'data', 'session-secret');
 }
 
 describe('localSecret', () => {

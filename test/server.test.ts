@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { spawnApp } from '../scripts/lib/app-instance';
 import { createHttpServer, displayUrl } from '../src/http/server';
 import { wantsPrettyLogs } from '../src/logger';
 import { storeKey } from '../src/stores/key';
@@ -18,22 +18,17 @@ import { redisAvailable, startRedis } from './support/redis';
 
 const hasRedis = redisAvailable('redis shutdown test');
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 /** The app in the real HTTP server factory, on a free loopback port. */
 async function realServer(env: Record<string, string> = {}) {
   const { app, config } = buildApp({ config: testConfig(env) });
   const { url, close } = await listen(app, config.limits);
-  cleanups.push(close);
+  onTestFinished(close);
   return { url, config };
 }
 
 function agent(): Agent {
   const a = new Agent({ keepAlive: true, maxSockets: 1 });
-  cleanups.push(() => a.destroy());
+  onTestFinished(() => a.destroy());
   return a;
 }
 
@@ -171,13 +166,13 @@ describe('the server process', () => {
     'on SIGTERM under load with Redis, releases every session lock before it quits',
     async () => {
       const redis = await startRedis();
-      cleanups.push(() => redis.close());
+      onTestFinished(() => redis.close());
 
       const running = await sigtermUnderLoad({ SESSION_STORE: 'redis', REDIS_URL: redis.url });
 
       const client = createClient({ url: redis.url });
       await client.connect();
-      cleanups.push(() => void client.close());
+      onTestFinished(() => void client.close());
       const stored = await Promise.all(
         running.cookies.map(async (cookie) => {
           const json = await client.get(`sess:${storeKey(sessionIdOf(cookie ?? ''))}`); // stored under the hash
@@ -205,7 +200,7 @@ describe('the server process', () => {
     await running.done;
 
     const second = await spawnServer(env);
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       second.child.kill('SIGTERM');
       await second.exited;
     });
@@ -227,16 +222,13 @@ describe('the server process', () => {
 
 /** Runs src/server.ts with exactly `env` (plus PATH) until it exits or its output matches `until`. */
 async function runRaw(env: Record<string, string>, until?: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, SCRYPT_COST: '1024', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => void child.kill('SIGKILL'));
+  const child = spawnApp({ env: { PATH: process.env.PATH, SCRYPT_COST: '1024', ...env } });
+  onTestFinished(() => void child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
   const matched = new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk) => {
+    child.stdout?.on('data', (chunk) => {
       stdout += chunk;
       if (until?.test(stdout)) resolve();
     });
@@ -253,7 +245,7 @@ const base = { NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, HOST: '127.0.0.1',
 describe('the server process at start', () => {
   it('prints the localhost URL the README uses when it listens on loopback', async () => {
     const server = await spawnServer({ SESSION_STORE: 'memory', SQLITE_PATH: join(tempDir(), 'app.db') });
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       server.child.kill('SIGTERM');
       await server.exited;
     });
@@ -265,7 +257,7 @@ describe('the server process at start', () => {
 
   it('says in one line that the port is in use, and exits 1', async () => {
     const taken = await listen(buildApp().app);
-    cleanups.push(taken.close);
+    onTestFinished(taken.close);
 
     const run = await runRaw({ ...base, PORT: String(taken.port), SQLITE_PATH: join(tempDir(), 'app.db') });
 

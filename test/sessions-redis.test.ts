@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../src/sqlite-file';
 import type { SessionStore } from '../src/stores/types';
 import { SqliteUserStore } from '../src/users/sqlite';
-import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { buildApp, sessionIdOf } from './helper';
 import { isLoggedIn, loggedIn, otherHandle, PASSWORD, sessionsOf, signedUp } from './support/accounts';
 import { call } from './support/callback';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { logIn } from './support/cookies';
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
 const hasRedis = redisAvailable('your-sessions tests on Redis');
 
 describe.skipIf(!hasRedis)('your sessions on two app instances sharing one Redis', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-    return () => redis.close();
-  });
+  const redis = useRedis();
 
   /** Two instances: each its own store client and lock, one Redis and one user database between them. */
   async function twoInstances() {
@@ -80,8 +77,7 @@ describe.skipIf(!hasRedis)('your sessions on two app instances sharing one Redis
   it('drops the late write of a session revoked on the other instance while its request was in flight', async () => {
     const [one, two, stores] = await twoInstances();
     const a = await signedUp(one);
-    const bCookie =
-      sessionCookie(await request(two).post('/login').send({ username: 'alice', password: PASSWORD })) ?? '';
+    const bCookie = await logIn(two);
     const handle = await otherHandle(a);
     const held = holdNextWrite(stores[1], sessionIdOf(bCookie));
 

@@ -1,21 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionData } from 'express-session';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { storeKey } from '../src/stores/key';
 import { SqliteSessionStore, type SqliteStoreOptions } from '../src/stores/sqlite';
 import { call } from './support/callback';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { tempDir } from './support/files';
 
 /** A store on a fresh file with a clock the test moves; `open` adds another connection to the same file. */
 function setup(options: Partial<SqliteStoreOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'sqlite-index-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('sqlite-index-');
   const clock = { now: 1_000_000 };
   const open = () => {
     const store = new SqliteSessionStore({
@@ -24,7 +17,7 @@ function setup(options: Partial<SqliteStoreOptions> = {}) {
       now: () => clock.now,
       ...options,
     });
-    cleanups.push(() => store.close());
+    onTestFinished(() => store.close());
     return store;
   };
   return { store: open(), open, clock };

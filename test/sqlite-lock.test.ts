@@ -1,30 +1,21 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SessionBusyError, SessionReplacedError } from '../src/lock';
 import { SqliteLock } from '../src/lock/sqlite';
 import { type Database, openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
-
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
+import { tempDir } from './support/files';
 
 /** Two connections to one file, as two processes would have, each with its own lock. */
 function twoProcesses(waitMs = 5000) {
-  const dir = mkdtempSync(join(tmpdir(), 'sqlite-lock-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('sqlite-lock-');
   const open = (): { db: Database; lock: SqliteLock } => {
     const db = openDatabase(join(dir, 'app.db'));
     const lock = new SqliteLock({ db, waitMs, maxWaiters: 10, ttlMs: 60_000 });
-    cleanups.push(
-      () => db.close(),
-      () => lock.close(),
-    );
+    onTestFinished(() => void db.close());
+    onTestFinished(() => lock.close());
     return { db, lock };
   };
   return { a: open(), b: open() };

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { MIGRATIONS } from '../src/stores/sqlite-sql';
 import { buildApp, signedSessionId, testConfig } from './helper';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from './support/files';
 
 const newId = () => randomBytes(24).toString('base64url'); // as express-session makes them
 const stored = (fields: Record<string, unknown>) =>
@@ -28,8 +23,7 @@ const stored = (fields: Record<string, unknown>) =>
  * -wal taken while the writer was still open (closing would checkpoint and delete the WAL).
  */
 function schemaOneFile() {
-  const dir = mkdtempSync(join(tmpdir(), 'sqlite-upgrade-'));
-  dirs.push(dir);
+  const dir = tempDir('sqlite-upgrade-');
   const live = join(dir, 'live.db');
   const db = openDatabase(live);
   db.exec(MIGRATIONS[0] as string);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendJson } from './support/http';
 import { type ServerProcess, spawnServer } from './support/process';
 
 /** Two real servers on one SQLite file, as a process manager's cluster mode or an overlapping restart runs them. */
@@ -29,21 +30,8 @@ interface Answer {
 
 /** One JSON request; the answer's session cookie, or the one sent when none was set. */
 async function send(url: string, cookie?: string, body?: object): Promise<Answer> {
-  const res = await fetch(url, {
-    method: body ? 'POST' : 'GET',
-    headers: {
-      accept: 'application/json',
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(cookie ? { cookie } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('sid='));
-  return {
-    status: res.status,
-    body: (await res.json()) as Record<string, unknown>,
-    cookie: set?.split(';')[0] ?? cookie,
-  };
+  const answer = await sendJson(url, cookie, body);
+  return { ...answer, cookie: answer.cookie ?? cookie };
 }
 
 const a = () => servers[0]?.url ?? '';

@@ -1,25 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/errors';
 import { openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { buildApp, sessionCookie, testConfig } from './helper';
 import { call } from './support/callback';
+import { tempDir } from './support/files';
 
-const dirs: string[] = [];
 function tempFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
-  dirs.push(dir);
-  return join(dir, 'app.db');
+  return join(tempDir('sessions-'), 'app.db');
 }
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 const session = (expires: number, count = 1) =>
   ({

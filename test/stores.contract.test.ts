@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionData } from 'express-session';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/errors';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import type { SessionStore, UserSession } from '../src/stores/types';
-import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import { buildApp, sessionIdOf, testConfig } from './helper';
 import { call } from './support/callback';
-import { connectedRedisStore, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import { logIn, newSession } from './support/cookies';
+import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 
 /** One store under test, with its clock and back doors for writing raw (possibly corrupt) records and reading everything. */
 interface Harness {
@@ -94,10 +95,8 @@ const READ_BY_TYPE: Record<string, string[]> = {
   list: ['LRANGE', '0', '-1'],
 };
 
-let redis: RedisServer | undefined;
 let prefixes = 0;
 async function redisHarness(): Promise<Harness> {
-  if (!redis) throw new Error('redis-server not started');
   const prefix = `contract${++prefixes}:`;
   const store = await connectedRedisStore(redis.url, prefix, lifetimes);
   return {
@@ -122,18 +121,12 @@ async function redisHarness(): Promise<Harness> {
 }
 
 const hasRedis = redisAvailable('redis contract tests');
+const redis = useRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction'], when: hasRedis });
 const harnesses: Array<[string, () => Harness | Promise<Harness>]> = [
   ['memory', memoryHarness],
   ['sqlite', sqliteHarness],
   ...(hasRedis ? [['redis', redisHarness] as [string, () => Promise<Harness>]] : []),
 ];
-
-beforeAll(async () => {
-  if (hasRedis) redis = await startRedis(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']);
-});
-afterAll(async () => {
-  await redis?.close();
-});
 
 const sessionUntil = (expires: number, count = 1): SessionData =>
   ({
@@ -255,7 +248,7 @@ describe.each(harnesses)('%s session store', (_name, makeHarness) => {
 
   it('starts a fresh count through the app when the stored record is corrupt', async () => {
     const { app } = buildApp({ store: h.store });
-    const cookie = sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+    const cookie = await newSession(app);
     await h.putRaw(sessionIdOf(cookie), 'not json at all', Date.now() + 60_000);
 
     const res = await request(app).get('/increment').set('Cookie', cookie);
@@ -440,7 +433,7 @@ describe.each(harnesses)('%s session store', (_name, makeHarness) => {
       await request(app).post('/signup').send(credentials).expect(201);
       await request(app).post('/login').send(credentials).expect(200);
 
-      const newest = sessionCookie(await request(app).post('/login').send(credentials).expect(200)) ?? '';
+      const newest = await logIn(app, 'ann');
 
       const keys = keysOf(await h.store.listByUser(1));
       expect(keys).toHaveLength(2);

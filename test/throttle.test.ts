@@ -1,8 +1,8 @@
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAttemptLimiter, LimiterUnavailableError } from '../src/login/throttle';
 import { testConfig } from './helper';
-import { findRedisServer, type RedisServer, startRedis } from './support/redis';
+import { findRedisServer, useRedis } from './support/redis';
 import { stubRedis } from './support/redis-keys';
 import { serviceAvailable } from './support/service';
 
@@ -140,11 +140,7 @@ const redisMissing = findRedisServer() ? undefined : 'redis-server not found';
 describe.skipIf(!serviceAvailable('login throttle on Redis', redisMissing))(
   'createAttemptLimiter (Redis)',
   () => {
-    let server: RedisServer;
-    beforeAll(async () => {
-      server = await startRedis();
-    });
-    afterAll(() => server?.close());
+    const server = useRedis();
 
     it('shares the counts between two instances', async () => {
       const clients = [createClient({ url: server.url }), createClient({ url: server.url })];

@@ -1,17 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/sqlite-file';
 import { SqliteUserStore } from '../src/users/sqlite';
 import type { NewUser, UserStore } from '../src/users/types';
-import {
-  createDatabase,
-  type PostgresServer,
-  postgresAvailable,
-  readyPostgresStore,
-  startTestPostgres,
-} from './support/postgres';
+import { createDatabase, readyPostgresStore, usePostgres } from './support/postgres';
 
 /** Two stores on one fresh database, as two instances would have, and how to close them. */
 interface Opened {
@@ -19,12 +13,7 @@ interface Opened {
   close(): Promise<void>;
 }
 
-let postgres: PostgresServer | undefined;
-const hasPostgres = postgresAvailable('user store contract (PostgreSQL)');
-beforeAll(async () => {
-  if (hasPostgres) postgres = await startTestPostgres();
-}, 30_000);
-afterAll(() => postgres?.close());
+const { available: hasPostgres, server: postgres } = usePostgres('user store contract (PostgreSQL)');
 
 async function openSqlite(): Promise<Opened> {
   const dir = mkdtempSync(join(tmpdir(), 'users-'));
@@ -39,8 +28,7 @@ async function openSqlite(): Promise<Opened> {
 }
 
 async function openPostgres(): Promise<Opened> {
-  if (!postgres) throw new Error('no PostgreSQL');
-  const url = await createDatabase(postgres);
+  const url = await createDatabase(postgres());
   // both migrate at once on an empty database: the advisory lock keeps them from racing
   const stores = await Promise.all([readyPostgresStore(url), readyPostgresStore(url)]);
   return { stores, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };

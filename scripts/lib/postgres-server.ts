@@ -1,10 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acceptsConnections, asRoot, command, findPostgresBin } from './postgres-bin';
-import { childPids, killGroup, signal } from './processes';
+import { childPids, killOnExit, signal, stopChild, waitFor } from './processes';
 
 /** A throwaway PostgreSQL in a temp directory, on a loopback port that stays the same across restarts. */
 export interface PostgresServer {
@@ -63,8 +62,7 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
   ];
 
   let child: ChildProcess | undefined;
-  const killOnExit = () => child?.pid && signal(-child.pid, 'SIGKILL');
-  process.once('exit', killOnExit);
+  const forget = killOnExit(() => child);
   // the postmaster's pid, from its pid file: the child we spawned may be the runuser wrapper
   const postmaster = (): number | undefined => {
     try {
@@ -78,25 +76,18 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
     const [cmd, cmdArgs] = command(join(bin, 'postgres'), args);
     const proc = spawn(cmd, cmdArgs, { stdio: 'ignore', detached: true }); // own group: killed as one
     child = proc;
-    for (let i = 0; i < 200; i++) {
+    await waitFor('postgres', async () => {
       if (proc.exitCode !== null) throw new Error(`postgres exited with ${proc.exitCode}`);
-      if (await acceptsConnections(url)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // polling a port: there is no event for it
-    }
-    throw new Error('postgres did not accept connections within 10 s');
+      return acceptsConnections(url);
+    });
   };
   const stop = async () => {
     const proc = child;
     child = undefined;
     if (!proc?.pid || proc.exitCode !== null || proc.signalCode !== null) return;
     resume(); // a stopped process cannot handle a signal
-    const exited = once(proc, 'exit');
-    const pm = postmaster();
-    signal(pm ?? proc.pid, 'SIGINT'); // fast shutdown; SIGTERM would wait for every client to leave
-    const timer = setTimeout(() => signal(-(proc.pid as number), 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    await killGroup(proc.pid);
+    // fast shutdown; SIGTERM would wait for every client to leave
+    await stopChild(proc, { name: 'SIGINT', pid: postmaster(), graceMs: 5000 });
   };
   const each = (name: NodeJS.Signals, order: 'parent-first' | 'children-first') => {
     const pm = postmaster();
@@ -118,7 +109,7 @@ export async function startPostgres({ port, dir }: { port: number; dir?: string 
     resume,
     close: async () => {
       await stop();
-      process.off('exit', killOnExit);
+      forget();
       rmSync(home, { recursive: true, force: true });
     },
   };

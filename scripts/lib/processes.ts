@@ -1,6 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** The ids of pid's child processes, read from /proc (Linux). */
 export function childPids(pid: number): number[] {
@@ -44,6 +45,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Whether something accepts TCP connections on the loopback port. */
+export function listensOn(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket.end() && true));
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** Calls check every 50 ms until it resolves true; throws after `ms`. Ports have no event to wait on. */
 export async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
@@ -61,4 +71,38 @@ export async function killGroup(pid: number): Promise<void> {
   if (!groupAlive(pid)) return;
   signal(-pid, 'SIGKILL');
   await waitFor(`process group ${pid} to end`, async () => !groupAlive(pid), 5000);
+}
+
+/**
+ * Stops a detached child: `name` (SIGTERM) to `pid` (the child, or a process it stands for), SIGKILL
+ * to its group after `graceMs`, then waits for the exit and for the rest of its group.
+ */
+export async function stopChild(
+  child: ChildProcess,
+  {
+    name = 'SIGTERM',
+    pid = child.pid,
+    graceMs = 15_000,
+  }: { name?: NodeJS.Signals; pid?: number; graceMs?: number } = {},
+): Promise<void> {
+  if (!child.pid) return;
+  const group = child.pid;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    signal(pid ?? group, name);
+    const timer = setTimeout(() => signal(-group, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  await killGroup(group);
+}
+
+/** Kills the child's process group if this process exits first; returns the undo. */
+export function killOnExit(child: () => ChildProcess | undefined): () => void {
+  const kill = () => {
+    const pid = child()?.pid;
+    if (pid) signal(-pid, 'SIGKILL');
+  };
+  process.once('exit', kill);
+  return () => process.off('exit', kill);
 }

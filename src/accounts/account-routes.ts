@@ -1,8 +1,8 @@
-import { type Request, type Response, Router } from 'express';
+import { type Request, Router } from 'express';
 import { bodyErrors, bodyField, bodyParsers } from '../http/body';
 import { allow, reply } from '../http/replies';
 import { readCredentials } from '../login/credentials';
-import { requireLogin, setCookieKind } from '../login/current-user';
+import { loggedInUser, requireLogin, setCookieKind } from '../login/current-user';
 import { endSession, regenerateSession, requireSession, saveSession } from '../session/middleware';
 import type { User } from '../users/types';
 import { passwordPage } from './pages';
@@ -42,7 +42,6 @@ export function accountRoutes(deps: SessionsDeps): Router {
   const router = Router();
   const loggedIn = requireLogin(deps);
   const body = bodyParsers(config);
-  const user = (res: Response) => res.locals.user as User; // set by requireLogin
 
   router
     .route('/password')
@@ -53,7 +52,7 @@ export function accountRoutes(deps: SessionsDeps): Router {
       }),
     )
     .post(body, loggedIn, async (req, res) => {
-      const input = readPasswordChange(req.body, config.login, user(res));
+      const input = readPasswordChange(req.body, config.login, loggedInUser(res));
       if (!input.ok) {
         const { errors } = input;
         return reply(req, res, 400, {
@@ -61,14 +60,14 @@ export function accountRoutes(deps: SessionsDeps): Router {
           html: () => passwordPage(config, { errors }),
         });
       }
-      const check = await checkPassword(deps, req, user(res), input.current);
+      const check = await checkPassword(deps, req, loggedInUser(res), input.current);
       if (!check.ok) {
         const form = (message: string) => passwordPage(config, { message });
         return refusePassword(req, res, check, { form, wrong: 'Current password is wrong' });
       }
-      await users.setPasswordHash(user(res).id, await hasher.hash(input.next));
-      await store.destroyByUser(user(res).id, { except: req.sessionID });
-      await moveSession(req, clock(), await users.bumpGeneration(user(res).id));
+      await users.setPasswordHash(loggedInUser(res).id, await hasher.hash(input.next));
+      await store.destroyByUser(loggedInUser(res).id, { except: req.sessionID });
+      await moveSession(req, clock(), await users.bumpGeneration(loggedInUser(res).id));
       done(req, res, { message: 'Password changed' }, '/profile');
     })
     .all(allow('GET', 'HEAD', 'POST'));
@@ -80,7 +79,7 @@ export function accountRoutes(deps: SessionsDeps): Router {
       loggedIn,
       requireRecentAuth(deps, { action: () => '/account/delete', always: true }),
       async (req, res) => {
-        const { id } = user(res);
+        const { id } = loggedInUser(res);
         await store.destroyByUser(id); // first: should this fail, the account is still whole
         await users.delete(id);
         await endSession(req, res, config, 'Error deleting the account');

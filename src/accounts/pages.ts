@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { html, page, type SafeHtml } from '../http/html';
+import { fieldError, formAlert } from '../login/pages';
 import type { ListedSession } from './session-list';
 
 const time = (iso: string) => html`<time datetime="${iso}">${new Date(iso).toUTCString()}</time>`;
@@ -48,15 +49,12 @@ interface PasswordState {
   message?: string;
 }
 
-const fieldError = (message: string | undefined) =>
-  message ? html` <strong class="error">${message}</strong>` : '';
-
 /** The password change form: the current password, and a new one under the signup rules. */
 export const passwordPage = (config: Config, state: PasswordState = {}) => {
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
   return page(
     'Change password',
-    html`${state.message ? html`<p role="alert"><strong>${state.message}</strong></p>` : ''}
+    html`${formAlert(state.message)}
 <form method="post" action="/password">
 <p><label>Current password <input type="password" name="currentPassword" required autocomplete="current-password"></label>${fieldError(state.errors?.currentPassword)}</p>
 <p><label>New password <input type="password" name="newPassword" required minlength="${min}" maxlength="${max}" autocomplete="new-password"></label>${fieldError(state.errors?.newPassword)}</p>

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
-import type { LoginDeps } from '../login/current-user';
+import { type LoginDeps, loggedInUser } from '../login/current-user';
 import type { PasswordHasher } from '../login/password';
 import { type AttemptLimiter, refundIfBusy } from '../login/throttle';
 import type { User } from '../users/types';
@@ -75,7 +75,7 @@ export function requireRecentAuth(
         html: () => confirmPage(action(req), 'Password must be a single text value'),
       });
     }
-    const check = await checkPassword(deps, req, res.locals.user as User, password);
+    const check = await checkPassword(deps, req, loggedInUser(res), password);
     if (!check.ok) {
       return refusePassword(req, res, check, { form: (message) => confirmPage(action(req), message) });
     }

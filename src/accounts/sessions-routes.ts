@@ -1,10 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
 import { allow, noStore, prefersHtml, reply, replyMessage } from '../http/replies';
-import { requireLogin } from '../login/current-user';
+import { loggedInUser, requireLogin } from '../login/current-user';
 import { endSession, saveSession } from '../session/middleware';
 import type { SessionStore } from '../stores/types';
-import type { User } from '../users/types';
 import { sessionsPage } from './pages';
 import { type ReauthDeps, requireRecentAuth } from './reauth';
 import { HANDLE_PATTERN, listSessions } from './session-list';
@@ -29,12 +28,11 @@ export function yourSessionsRoutes(deps: SessionsDeps): Router {
   const router = Router();
   const loggedIn = requireLogin(deps);
   const body = bodyParsers(config);
-  const user = (res: Response) => res.locals.user as User; // set by requireLogin
 
   router
     .route('/sessions')
     .get(loggedIn, async (req, res) => {
-      const sessions = (await listSessions(deps, req, user(res))).map((s) => s.shown);
+      const sessions = (await listSessions(deps, req, loggedInUser(res))).map((s) => s.shown);
       reply(req, res, 200, { json: { sessions }, html: () => sessionsPage(sessions) });
     })
     .all(allow('GET', 'HEAD'));
@@ -46,9 +44,9 @@ export function yourSessionsRoutes(deps: SessionsDeps): Router {
       loggedIn,
       requireRecentAuth(deps, { action: () => '/sessions/revoke-others' }),
       async (req, res) => {
-        const revoked = await store.destroyByUser(user(res).id, { except: req.sessionID });
+        const revoked = await store.destroyByUser(loggedInUser(res).id, { except: req.sessionID });
         // a session the index missed still dies at its next request; this one stays, re-stamped
-        req.session.generation = await users.bumpGeneration(user(res).id);
+        req.session.generation = await users.bumpGeneration(loggedInUser(res).id);
         await saveSession(req);
         done(req, res, { revoked }, '/sessions');
       },
@@ -62,8 +60,8 @@ export function yourSessionsRoutes(deps: SessionsDeps): Router {
       loggedIn,
       requireRecentAuth(deps, { action: () => '/sessions/revoke-all' }),
       async (req, res) => {
-        const revoked = await store.destroyByUser(user(res).id); // this one too
-        await users.bumpGeneration(user(res).id);
+        const revoked = await store.destroyByUser(loggedInUser(res).id); // this one too
+        await users.bumpGeneration(loggedInUser(res).id);
         await endSession(req, res, config, 'Error signing out');
         done(req, res, { revoked }, '/');
       },
@@ -76,7 +74,7 @@ export function yourSessionsRoutes(deps: SessionsDeps): Router {
     .post(body, loggedIn, requireRecentAuth(deps, { action: revokeAction }), async (req, res) => {
       const id = String(req.params.id);
       const found = HANDLE_PATTERN.test(id)
-        ? (await listSessions(deps, req, user(res))).find((s) => s.shown.id === id)
+        ? (await listSessions(deps, req, loggedInUser(res))).find((s) => s.shown.id === id)
         : undefined;
       if (!found) return replyMessage(req, res, 404, 'Session not found'); // unknown and not yours alike
       if (found.shown.current) {

@@ -1,3 +1,5 @@
+import { bodyField } from '../http/body';
+
 export interface Credentials {
   username: string;
   password: string;
@@ -22,14 +24,9 @@ export function readCredentials(
   rules: { passwordMinLength: number; passwordMaxLength: number },
   purpose: 'signup' | 'login',
 ): Parsed {
-  // JSON.parse and querystring give own properties; never read inherited ones like __proto__
-  const field = (name: string): unknown =>
-    typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, name)
-      ? (body as Record<string, unknown>)[name]
-      : undefined;
   const errors: FieldErrors = {};
-  const rawName = field('username');
-  const rawPassword = field('password');
+  const rawName = bodyField(body, 'username');
+  const rawPassword = bodyField(body, 'password');
 
   let username = '';
   if (rawName === undefined || rawName === '') errors.username = 'Username is required';

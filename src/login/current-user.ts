@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
 import { bodyField } from '../http/body';
 import { html, page } from '../http/html';
@@ -109,3 +109,6 @@ export function requireLogin(deps: LoginDeps): RequestHandler {
     });
   };
 }
+
+/** The user requireLogin found for this request. */
+export const loggedInUser = (res: Response) => res.locals.user as User;

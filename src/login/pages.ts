@@ -10,13 +10,18 @@ interface FormState {
   message?: string;
 }
 
-const fieldError = (message: string | undefined) =>
+/** A field's error after its input, or nothing. */
+export const fieldError = (message: string | undefined) =>
   message ? html` <strong class="error">${message}</strong>` : '';
+
+/** A message about the whole form, announced to screen readers, or nothing. */
+export const formAlert = (message: string | undefined) =>
+  message ? html`<p role="alert"><strong>${message}</strong></p>` : '';
 
 function credentialsForm(action: '/login' | '/signup', config: Config, state: FormState): SafeHtml {
   const signup = action === '/signup';
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
-  return html`${state.message ? html`<p role="alert"><strong>${state.message}</strong></p>` : ''}
+  return html`${formAlert(state.message)}
 <form method="post" action="${action}">
 <p><label>Username <input name="username" autocomplete="username" required minlength="3" maxlength="32"
   value="${state.username ?? ''}"></label>${fieldError(state.errors?.username)}</p>

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Test } from 'supertest';
 import type { Config } from '../../src/config';
 import { createHttpServer } from '../../src/http/server';
 
@@ -44,3 +45,28 @@ export function cookieOf(headers: Headers, name = 'sid'): string | undefined {
     .find((c) => c.startsWith(`${name}=`))
     ?.split(';')[0];
 }
+
+/** One JSON request (a POST when there is a body); status, parsed body and the session cookie it set. */
+export async function sendJson(
+  url: string,
+  cookie?: string,
+  body?: object,
+): Promise<{ status: number; body: Record<string, unknown>; cookie?: string }> {
+  const res = await fetch(url, {
+    method: body ? 'POST' : 'GET',
+    headers: {
+      accept: 'application/json',
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(cookie ? { cookie } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    cookie: cookieOf(res.headers),
+  };
+}
+
+/** A supertest request sent as a browser's form post: urlencoded, asking for HTML. */
+export const asBrowser = (req: Test) => req.type('form').set('Accept', 'text/html');

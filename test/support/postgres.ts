@@ -1,9 +1,10 @@
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { findPostgresBin } from '../../scripts/lib/postgres-bin';
 import { type PostgresServer, startPostgres } from '../../scripts/lib/postgres-server';
+import { freePort } from '../../scripts/lib/processes';
 import { createPostgresUserStore, type PostgresUserStore } from '../../src/users/postgres';
 import { silentLogger } from '../helper';
-import { freePort } from './redis';
 import { serviceAvailable } from './service';
 
 export type { PostgresServer };
@@ -19,6 +20,24 @@ export function postgresAvailable(suite: string): boolean {
 /** A throwaway PostgreSQL in its own temp directory on a free loopback port; close() removes it all. */
 export async function startTestPostgres(): Promise<PostgresServer> {
   return startPostgres({ port: await freePort() });
+}
+
+/**
+ * The file's PostgreSQL: started in beforeAll when installed (else the suite skips, see
+ * postgresAvailable), closed after all. `server()` is it, inside tests and hooks.
+ */
+export function usePostgres(suite: string): { available: boolean; server: () => PostgresServer } {
+  const available = postgresAvailable(suite);
+  let server: PostgresServer | undefined;
+  beforeAll(async () => {
+    if (available) server = await startTestPostgres();
+  }, 30_000);
+  afterAll(() => server?.close());
+  const get = () => {
+    if (!server) throw new Error('PostgreSQL not started');
+    return server;
+  };
+  return { available, server: get };
 }
 
 let databases = 0;

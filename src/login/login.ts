@@ -1,0 +1,38 @@
+import type { Request, RequestHandler } from 'express';
+import type { User } from '../users/types';
+import { type AuthDeps, attemptHandler, formError, replyLoggedIn } from './attempt';
+import { startLogin } from './current-user';
+import { refundIfBusy } from './throttle';
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+/** POST /login: the user's session, or 401 with one message for an unknown name and a wrong password. */
+export function login(deps: AuthDeps): RequestHandler {
+  const { config, users, hasher, limiter, clock } = deps;
+  return attemptHandler(deps, 'login', async (req, res, { username, password, ip }) => {
+    const user = await users.findByUsername(username);
+    // exactly one hash either way, so an unknown name costs what a wrong password does
+    const matches = await refundIfBusy(
+      () => hasher.verify(user?.passwordHash ?? hasher.dummy, password),
+      () => limiter.refund(username, ip),
+    );
+    if (!user || !matches)
+      return formError(config, req, res, 'login', 401, { username, message: INVALID_LOGIN });
+    await limiter.succeeded(username, ip);
+    await rehashIfWeak(deps, req, user, password);
+    await startLogin(req, user, clock(), config);
+    replyLoggedIn(req, res, user, 200);
+  });
+}
+
+/**
+ * Hashed before the cost was raised: upgrade it while we know the password, so the cheaper hashes,
+ * whose quick verify tells a known name from an unknown one, go away with use.
+ */
+async function rehashIfWeak({ hasher, users }: AuthDeps, req: Request, user: User, password: string) {
+  if (!hasher.needsRehash(user.passwordHash)) return;
+  await hasher
+    .hash(password)
+    .then((passwordHash) => users.setPasswordHash(user.id, passwordHash))
+    .catch((err: Error) => req.log.warn({ reason: err?.message }, 'password rehash failed')); // next login retries
+}

@@ -1,0 +1,34 @@
+import request, { type Response } from 'supertest';
+import { expect } from 'vitest';
+import { sessionCookie } from '../helper';
+import { PASSWORD } from './accounts';
+
+type App = Parameters<typeof request>[0];
+
+/** A new browser's first visit: GET /increment answers 200; the session cookie it set (`sid=…`). */
+export async function newSession(app: App): Promise<string> {
+  return sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+}
+
+/** Signs up `username` (201) and returns the logged-in session's cookie. */
+export async function signUp(app: App, username = 'alice', password = PASSWORD): Promise<string> {
+  return sessionCookie(await request(app).post('/signup').send({ username, password }).expect(201)) ?? '';
+}
+
+/** Logs `username` in (200) as one more browser and returns that session's cookie. */
+export async function logIn(app: App, username = 'alice', password = PASSWORD): Promise<string> {
+  return sessionCookie(await request(app).post('/login').send({ username, password }).expect(200)) ?? '';
+}
+
+/** For supertest's .expect(): the response clears cookie `name` (empty, expired in 1970). */
+export const shouldClearCookie =
+  (name = 'sid') =>
+  (res: Response) => {
+    expect(setCookieLine(res, name)).toMatch(new RegExp(`^${name}=;.*Expires=Thu, 01 Jan 1970`));
+  };
+
+/** The whole Set-Cookie line for `name`, attributes included, or undefined. */
+export function setCookieLine(res: Response, name = 'sid'): string | undefined {
+  const header = res.headers['set-cookie'] as unknown as string[] | undefined;
+  return header?.find((c) => c.startsWith(`${name}=`));
+}
