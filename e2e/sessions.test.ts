@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable } from './support/browser';
+import { artifactPath, chromiumAvailable } from './support/browser';
 import { useServerAndBrowser } from './support/server';
 
 const PASSWORD = 'correct horse battery staple';
@@ -33,6 +33,7 @@ describe.skipIf(!chromiumAvailable())('your sessions in a real browser', () => {
     const rows = mine.locator('#sessions tbody tr');
     expect(await rows.count()).toBe(2);
     expect(await mine.locator('tr.current').textContent()).toContain('this device');
+    await mine.screenshot({ path: artifactPath('sessions'), fullPage: true });
     await Promise.all([
       mine.waitForURL(`${running.server.url}/sessions`),
       mine.locator('tbody tr:not(.current) button', { hasText: 'Sign out' }).click(),

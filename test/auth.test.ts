@@ -270,6 +270,21 @@ describe('GET /profile', () => {
     expect(client.body).toEqual({ error: 'Login required' });
   });
 
+  it('shows the session ID before and after the login side by side, and the count it kept', async () => {
+    const { app } = buildApp();
+    const agent = request.agent(app);
+    const before = sessionIdOf(sessionCookie(await agent.get('/increment').expect(200)) ?? '');
+    const after = sessionIdOf(sessionCookie(await signup(agent).expect(201)) ?? '');
+
+    const page = await agent.get('/profile').set('Accept', 'text/html').expect(200);
+
+    expect(before).not.toBe(after);
+    const change = /<p id="id-change">([\s\S]*?)<\/p>/.exec(page.text)?.[1] ?? '';
+    expect(change).toContain(`from <code>${before.slice(0, 6)}</code> to\n<code>${after.slice(0, 6)}</code>`);
+    expect(change).toContain('Your count (1) came along.');
+    expect(page.text).not.toContain(after); // never the whole ID
+  });
+
   it('ends a login at its absolute lifetime even while the session is in use', async () => {
     let now = Date.parse('2026-11-26T08:00:00Z');
     const { app, config } = buildApp({ clock: () => now });

@@ -3,7 +3,18 @@ import { html, page, type SafeHtml } from '../http/html';
 import { fieldError, formAlert } from '../login/pages';
 import type { ListedSession } from './session-list';
 
-const time = (iso: string) => html`<time datetime="${iso}">${new Date(iso).toUTCString()}</time>`;
+// "1 Dec 2026, 10:07 UTC": short enough for a table cell; the full time is in the datetime attribute
+const shortTime = (iso: string) => {
+  const d = new Date(iso);
+  const day = d.toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+  return `${day}, ${d.toISOString().slice(11, 16)} UTC`;
+};
+const time = (iso: string) => html`<time datetime="${iso}">${shortTime(iso)}</time>`;
 const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');
 
 function row(s: ListedSession): SafeHtml {
@@ -11,7 +22,7 @@ function row(s: ListedSession): SafeHtml {
     ? html`<strong>this device</strong>`
     : html`<form method="post" action="/sessions/${encodeURIComponent(s.id)}/revoke"><button type="submit">Sign out</button></form>`;
   return html`<tr${s.current ? html` class="current"` : ''}>
-<td>${s.device}</td><td>${s.ip ?? 'unknown'}</td><td>${kind(s.persistent)}</td>
+<td>${s.device}<br><small>${s.ip ?? 'unknown address'} · ${kind(s.persistent)}</small></td>
 <td>${time(s.createdAt)}</td><td>${time(s.lastActiveAt)}</td><td>${action}</td>
 </tr>
 `;
@@ -23,12 +34,12 @@ export const sessionsPage = (sessions: ListedSession[]) =>
     'Your sessions',
     html`<p>Where you are signed in, most recently active first. Sign out any session you do not recognise.</p>
 <table id="sessions">
-<thead><tr><th>Device</th><th>IP address</th><th>Cookie</th><th>Signed in</th><th>Last active</th><th></th></tr></thead>
+<thead><tr><th>Device, address, cookie</th><th>Signed in</th><th>Last active</th><th></th></tr></thead>
 <tbody>
 ${sessions.map(row)}</tbody>
 </table>
-<form method="post" action="/sessions/revoke-others"><button type="submit">Sign out all other sessions</button></form>
-<form method="post" action="/sessions/revoke-all"><button type="submit">Sign out everywhere</button></form>
+<form method="post" action="/sessions/revoke-others" class="inline"><button type="submit">Sign out all other sessions</button></form>
+<form method="post" action="/sessions/revoke-all" class="inline"><button type="submit" class="danger">Sign out everywhere</button></form>
 <p><a href="/profile">Profile</a> · <a href="/password">Change password</a> · <a href="/">Home</a></p>`,
   );
 

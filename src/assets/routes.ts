@@ -47,10 +47,18 @@ button {
   color: var(--bg); background: var(--link); border: 0; border-radius: 6px;
 }
 button:hover { filter: brightness(1.1); }
+button.danger { background: var(--error); }
+table { width: 100%; margin: 0 0 1.25rem; border-collapse: collapse; font-size: 0.95rem; }
+th, td { padding: 0.5rem 0.5rem 0.5rem 0; text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); }
+th { font-size: 0.85rem; color: var(--muted); }
+td form { margin: 0; }
+td button { padding: 0.3rem 0.8rem; font-size: 0.9rem; white-space: nowrap; }
+form.inline { display: inline-block; margin-right: 0.5rem; }
 .error { display: block; color: var(--error); font-size: 0.95em; }
 [role="alert"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--error); background: var(--soft); }
 [role="status"] { padding: 0.6rem 0.8rem; border-left: 4px solid var(--link); background: var(--soft); }
 h2 { font-size: 1.2rem; line-height: 1.3; margin: 0 0 0.75rem; }
+main > h2 { margin-top: 2rem; }
 pre {
   margin: 0.25rem 0 0; padding: 0.6rem 0.75rem; overflow-x: auto; background: var(--soft);
   border-radius: 6px; font: 0.85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;

@@ -51,17 +51,32 @@ export const signupPage = (config: Config, state: FormState = {}) =>
 /** A POST form, because logging out changes state and must not be a link a page can trigger. */
 export const logoutButton = html`<form method="post" action="/logout"><button type="submit">Log out</button></form>`;
 
-export const profilePage = (user: User, loginAt: number) =>
+/** What the profile shows of this session: its ID prefix now, the one the login replaced, and the count it kept. */
+export interface ProfileSession {
+  loginAt: number;
+  idPrefix: string;
+  previousIdPrefix?: string;
+  count?: number;
+}
+
+const idChange = ({ idPrefix, previousIdPrefix, count }: ProfileSession) =>
+  previousIdPrefix
+    ? html`<p id="id-change">Your session ID changed from <code>${previousIdPrefix}</code> to
+<code>${idPrefix}</code> when you logged in: an ID planted before the login is now worthless.
+${count === undefined ? '' : html`Your count (${count}) came along.`}</p>`
+    : '';
+
+export const profilePage = (user: User, session: ProfileSession) =>
   page(
     'Your profile',
     html`<p>You are logged in as <strong id="username">${user.username}</strong>
-since <time id="login-at" datetime="${new Date(loginAt).toISOString()}">${new Date(loginAt).toUTCString()}</time>.</p>
+since <time id="login-at" datetime="${new Date(session.loginAt).toISOString()}">${new Date(session.loginAt).toUTCString()}</time>.</p>
+${idChange(session)}
 ${logoutButton}
-<p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a></p>
-<p><a href="/">Home</a> · <a href="/increment">Session counter</a></p>
+<p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a> · <a href="/increment">Session counter</a> · <a href="/">Home</a></p>
 <h2>Delete your account</h2>
 <form method="post" action="/account/delete">
 <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
-<p><button type="submit">Delete my account and sign out everywhere</button></p>
+<p><button type="submit" class="danger">Delete my account and sign out everywhere</button></p>
 </form>`,
   );

@@ -26,7 +26,13 @@ const profile: RequestHandler = (req, res) => {
   const loginAt = req.session.loginAt ?? 0;
   reply(req, res, 200, {
     json: { user: { username: user.username }, loginAt: new Date(loginAt).toISOString() },
-    html: () => profilePage(user, loginAt),
+    html: () =>
+      profilePage(user, {
+        loginAt,
+        idPrefix: req.sessionID.slice(0, 6), // the one part of an ID the app shows
+        previousIdPrefix: req.session.previousIdPrefix,
+        count: req.session.count,
+      }),
   });
 };
 
