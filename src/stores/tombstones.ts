@@ -1,28 +1,7 @@
+import { ExpiringKeys } from '../expiring-keys';
+
 /**
  * Store keys of sessions just ended on purpose (sign out that device, everywhere), remembered for a
- * short while: a request of that session still in flight would otherwise write it back on its way
- * out. Bounded: a flood of ends costs memory once, the oldest forgotten first.
+ * short while: a request of that session still in flight would otherwise write it back on its way out.
  */
-export class Tombstones {
-  private readonly until = new Map<string, number>();
-
-  constructor(
-    private readonly forMs: number,
-    private readonly now: () => number,
-    private readonly max = 10_000,
-  ) {}
-
-  add(key: string): void {
-    this.until.delete(key); // re-added at the end: the map's order stays oldest first
-    if (this.until.size >= this.max) this.until.delete(this.until.keys().next().value as string);
-    this.until.set(key, this.now() + this.forMs);
-  }
-
-  has(key: string): boolean {
-    const until = this.until.get(key);
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
-    this.until.delete(key);
-    return false;
-  }
-}
+export class Tombstones extends ExpiringKeys {}
