@@ -23,6 +23,8 @@ export interface Row extends Partial<Measured> {
   vsLesson?: number;
   /** the server's CPU profile, with --profile */
   profile?: string;
+  /** requests the process served in all (session setup, warm-up, the run): divides its profile */
+  served?: number;
 }
 
 export const MiB = 1024 * 1024;

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=3,5] [--server=memory] [--duration=10] [--log-level=info]
+// npm run bench [-- --quick] [--only=3,5] [--server=memory] [--duration=10] [--rounds=3] [--log-level=info]
 //   [--profile] [--app-root=../other-checkout]
 // Each server runs in its own child process, one at a time; the load generator runs here.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     duration: { type: 'string' },
+    rounds: { type: 'string' }, // scenario 3's interleaved rounds (3 unless set)
     'log-level': { type: 'string', default: 'info' },
     profile: { type: 'boolean', default: false },
     server: { type: 'string' }, // run only servers whose label contains this, e.g. memory
@@ -73,7 +74,7 @@ const scenarios: Scenario[] = [
     servers: [lesson, { kind: 'floor' }, app('memory'), app('sqlite'), app('redis')],
     traffic: 'sessions',
     sessions: 1000,
-    rounds: 3,
+    rounds: Number(flags.rounds ?? 3),
   },
   {
     n: 4,
@@ -153,7 +154,9 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
     const cookies = sessions ? await createSessions(child.port, sessions) : undefined;
     // the flood warms up on one returning session, so the sessions held afterwards are the flood's
     const warmCookies = traffic === 'flood' ? await createSessions(child.port, 1) : cookies;
-    await hammer(child.port, { duration: warmup, connections, cookies: warmCookies });
+    const warm = await hammer(child.port, { duration: warmup, connections, cookies: warmCookies });
+    // every request the process served, for µs per request from its profile
+    row.served = (cookies?.length ?? 0) + (traffic === 'flood' ? 1 : 0) + warm.requests;
     const before = memoryOf(child.pid).rss;
     const amount = traffic === 'flood' ? floodAmount : undefined;
     let highest = before;
@@ -172,6 +175,7 @@ async function measure(n: number, traffic: Traffic, server: Server, sessions?: n
     await child.stop();
   }
   if (options.profileDir) row.profile = newestProfile(options.profileDir);
+  if (row.served !== undefined) row.served += row.requests ?? 0;
   if (traffic === 'flood' && server.kind === 'app' && server.store === 'sqlite')
     row.held = rowsIn(sqlitePath(options));
   return [row];
@@ -223,12 +227,15 @@ async function main(): Promise<void> {
           const which = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
           console.log(`scenario ${scenario.n}: ${scenario.title} — ${label(server)}${which}`);
           for (const row of await measure(scenario.n, scenario.traffic, server, scenario.sessions)) {
-            if (rounds > 1) row.round = round;
+            if (scenario.rounds) row.round = round;
             console.log(
               row.skipped ? `  skipped: ${row.skipped}` : `  ${row.server}: ${row.rps?.toFixed(0)} req/s`,
             );
             if (row.logins) console.log(`  logins ok / refused / failed: ${loginsShown(row)}`);
-            if (row.profile) console.log(`  profile: ${row.profile} (npx tsx bench/profile.ts <file>)`);
+            if (row.profile)
+              console.log(
+                `  profile: ${row.profile} (npx tsx bench/profile.ts <file> 25 ${row.served ?? ''})`,
+              );
             rows.push(row);
           }
         }
