@@ -37,6 +37,9 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     res.once('close', () => {
       if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
+    // free in this process: held at once, no promise (the common case on the memory store)
+    release = lock.tryAcquire?.(key.key);
+    if (release) return next();
     lock.acquire(key.key).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
