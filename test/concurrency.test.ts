@@ -51,13 +51,11 @@ const never: SessionLock = { acquire: async () => () => {} };
 /**
  * Memory and SQLite answer synchronously, so 100 requests happen not to interleave between load and
  * save (under sustained load they do: without the lock, 15,000 increments counted 615). Answering
- * reads a round trip later, as a network store does, makes the race show in every run. (A tick was
- * once enough, while every /increment also waited a few turns of the event loop in the router.)
+ * reads on a later tick, as a network store does, makes the race show in every run.
  */
-const ROUND_TRIP_MS = 2;
 function deferReads<T extends SessionStore>(store: T): T {
   const get = store.get.bind(store);
-  store.get = (sid, cb) => get(sid, (err, session) => setTimeout(() => cb(err, session), ROUND_TRIP_MS));
+  store.get = (sid, cb) => get(sid, (err, session) => setImmediate(() => cb(err, session)));
   return store;
 }
 
