@@ -8,7 +8,6 @@ import { demoRoutes } from './demo/routes';
 import { crossOriginProtection } from './http/cross-origin';
 import { healthRoutes, type ReadinessChecks } from './http/probes';
 import { createErrorHandler, noStoreWithCookies, notFound } from './http/replies';
-import { onlyItsRoutes } from './http/route-gate';
 import { securityHeaders } from './http/security-headers';
 import { inspectRequests } from './inspector';
 import { sessionRoutes } from './inspector/routes';
@@ -68,8 +67,8 @@ export function createApp({
   // middleware
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
-  app.use(onlyItsRoutes(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs }))); // before sessions: probes never create or load one
-  app.use(onlyItsRoutes(assetRoutes())); // before sessions too: the stylesheet is the same for everyone
+  app.use(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs })); // before sessions: probes never create or load one
+  app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
@@ -77,13 +76,13 @@ export function createApp({
   app.use(createSessionMiddleware(config, store));
   app.use(inspectRequests(config, clock)); // notes the session as it arrived, for the inspector panel
 
-  // routes, each entered only for its own paths (see onlyItsRoutes)
-  app.use(onlyItsRoutes(homeRoutes({ config, users, clock })));
-  app.use(onlyItsRoutes(authRoutes({ config, users, hasher, clock, limiter })));
-  app.use(onlyItsRoutes(demoRoutes(config)));
-  app.use(onlyItsRoutes(sessionRoutes()));
-  app.use(onlyItsRoutes(yourSessionsRoutes({ config, users, hasher, clock, limiter, store })));
-  app.use(onlyItsRoutes(accountRoutes({ config, users, hasher, clock, limiter, store })));
+  // routes
+  app.use(homeRoutes({ config, users, clock }));
+  app.use(authRoutes({ config, users, hasher, clock, limiter }));
+  app.use(demoRoutes(config));
+  app.use(sessionRoutes());
+  app.use(yourSessionsRoutes({ config, users, hasher, clock, limiter, store }));
+  app.use(accountRoutes({ config, users, hasher, clock, limiter, store }));
 
   // errors
   app.use(notFound);
