@@ -60,22 +60,8 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  // stdout unless a test captures it
-  return pino(options, destination ?? (pretty ? pinoPretty(prettyOptions) : batchedStdout()));
-}
-
-const BATCH_BYTES = 4096;
-const BATCH_MS = 250;
-
-/**
- * stdout, written in batches of 4 KiB or every 250 ms, whichever comes first: one write per line was
- * the largest part of the request log's cost. What is left is flushed on exit (pino does that for
- * its own destinations, process.exit included), so only a hard kill can lose the last quarter second.
- */
-function batchedStdout() {
-  const stream = pino.destination({ dest: 1, minLength: BATCH_BYTES, sync: false });
-  setInterval(() => stream.flush(), BATCH_MS).unref();
-  return stream;
+  const out = destination ?? (pretty ? pinoPretty(prettyOptions) : undefined); // stdout unless a test captures it
+  return out ? pino(options, out) : pino(options);
 }
 
 // what req.log needs, kept on the request as one plain property
