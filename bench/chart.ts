@@ -49,7 +49,8 @@ export function chart(rows: Row[], caption: string): string {
       `<text x="${LABEL - 8}" y="${28 + i * (BAR + GAP) + 16}" text-anchor="end">${esc(b.server)}</text>`,
   );
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${esc(`req/s and CPU µs per request per server and store: ${caption}`)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...labels,
     panel(bars, 'rps', 'req/s (higher is better)', LABEL),
