@@ -1,4 +1,4 @@
-// npx tsx bench/profile.ts <file.cpuprofile> [top=25]
+// npx tsx bench/profile.ts <file.cpuprofile> [top=25] [requests served: shows µs per request]
 // Summarises a V8 CPU profile (node --cpu-prof): self time by package/file and by function.
 import { readFileSync } from 'node:fs';
 
@@ -23,7 +23,7 @@ function owner(url: string, name: string): string {
   return url.startsWith('node:') ? url : url.replace(/^file:\/\//, '');
 }
 
-export function summarise(profile: Profile, top = 25): string {
+export function summarise(profile: Profile, top = 25, requests = 0): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => {
@@ -73,7 +73,8 @@ export function summarise(profile: Profile, top = 25): string {
     }
     for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + t);
   }
-  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
+  const perRequest = (t: number) => (requests ? ` ${(t / requests).toFixed(1).padStart(6)} µs/req` : '');
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%${perRequest(t)}`;
   const list = (m: Map<string, number>) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
@@ -81,7 +82,7 @@ export function summarise(profile: Profile, top = 25): string {
       .map(([k, t]) => `${pct(t)}  ${k}`)
       .join('\n');
   return [
-    `busy ${(busy / 1e6).toFixed(1)} s of ${(total / 1e6).toFixed(1)} s sampled (percentages are of busy time)`,
+    `busy ${(busy / 1e6).toFixed(1)} s of ${(total / 1e6).toFixed(1)} s sampled (percentages are of busy time)${perRequest(busy)}`,
     '\nself time by package / file:',
     list(byOwner),
     '\nself time, node internals and native code charged to the package or file that called them:',
@@ -95,5 +96,5 @@ export function summarise(profile: Profile, top = 25): string {
 
 if (process.argv[2]) {
   const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
-  console.log(summarise(profile, Number(process.argv[3] ?? 25)));
+  console.log(summarise(profile, Number(process.argv[3] ?? 25), Number(process.argv[4] ?? 0)));
 }

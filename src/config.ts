@@ -66,12 +66,31 @@ export interface Config {
   };
 }
 
+/** Facts about the machine that some defaults follow; server.ts reads them, tests pass their own. */
+export interface MachineFacts {
+  /** CPUs this process may use: os.availableParallelism() */
+  cores: number;
+}
+
+/**
+ * Password hashes at once by default: scrypt holds a core for its whole run, so leave one core to the
+ * event loop, and leave one of libuv's threads (UV_THREADPOOL_SIZE, 4 by default) to file system
+ * calls and dns.lookup, which share the pool.
+ */
+export const defaultHashConcurrency = (cores: number, threadPool: number) =>
+  Math.max(1, Math.min(cores - 1, threadPool - 1));
+
 /**
  * Reads configuration from an environment-like object: parses, defaults and validates every key,
  * and throws one ConfigError naming the first bad key. Pure: no I/O, no process.env unless passed.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  facts: MachineFacts = { cores: 2 },
+): Config {
   const e = parseEnv(env);
+  // libuv's own variable, read here only to bound the hashes: set it in the environment, not in .env
+  const threadPool = e.int('UV_THREADPOOL_SIZE', 4, 1, 1024);
   const production =
     e.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
   const secrets = e.list('SESSION_SECRET');
@@ -113,7 +132,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       passwordMinLength,
       passwordMaxLength: e.int('PASSWORD_MAX_LENGTH', 128, passwordMinLength, 1024),
       scryptCost: e.powerOfTwo('SCRYPT_COST', 131_072),
-      hashConcurrency: e.int('HASH_CONCURRENCY', 2, 1, 64),
+      hashConcurrency: e.int(
+        'HASH_CONCURRENCY',
+        defaultHashConcurrency(facts.cores, threadPool),
+        1,
+        Math.max(1, threadPool - 1), // never every thread of the pool
+      ),
       maxAgeMs: e.int('LOGIN_MAX_AGE_SECONDS', 43_200, 60, 31_536_000) * 1000,
       maxAttempts: e.int('LOGIN_MAX_ATTEMPTS', 5, 1, 1000),
       maxAttemptsPerIp: e.int('LOGIN_MAX_ATTEMPTS_PER_IP', 100, 1, 100_000),

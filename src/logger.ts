@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -63,6 +64,41 @@ export function createLogger(
   return out ? pino(options, out) : pino(options);
 }
 
+// what req.log needs, kept on the request as one plain property
+const LOG_STATE = Symbol('request log');
+interface LogState {
+  logger: Logger;
+  reqId: number;
+  child?: Logger;
+}
+type Logged = IncomingMessage & { [LOG_STATE]?: LogState };
+const withGetter = new WeakSet<object>();
+
+/**
+ * req.log, defined once on the requests' prototype rather than on each request: a getter added to
+ * the request itself would change its shape on every request, and the router reads it all the way.
+ * Most requests never log anything of their own, so their child logger is made on first use.
+ */
+function defineLogGetter(req: IncomingMessage): void {
+  const proto = Object.getPrototypeOf(req) as object;
+  if (withGetter.has(proto)) return;
+  withGetter.add(proto);
+  Object.defineProperty(proto, 'log', {
+    configurable: true,
+    get(this: Logged) {
+      const state = this[LOG_STATE];
+      if (!state) throw new Error('req.log used before the request logger ran');
+      state.child ??= state.logger.child({ reqId: state.reqId });
+      return state.child;
+    },
+  });
+}
+
+const pathOf = (url: string) => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
 /**
  * One line per request when it ends: id, method, path (no query string), status and time; never
  * headers or cookies. Hand-written rather than pino-http, which builds two child loggers per request
@@ -73,13 +109,12 @@ export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const reqId = ++lastId;
     const start = Date.now();
-    let child: Logger | undefined;
-    // most requests never log anything of their own, so their child logger is made on first use
-    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId })), configurable: true });
+    defineLogGetter(req);
+    (req as Logged)[LOG_STATE] = { logger, reqId };
     res.once('close', () => {
       const line = {
         reqId,
-        req: { method: req.method, path: req.originalUrl.split('?')[0] },
+        req: { method: req.method, path: pathOf(req.originalUrl) },
         res: { status: res.statusCode },
         responseTime: Date.now() - start,
       };

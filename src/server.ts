@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import dotenv from 'dotenv';
 import { createApp } from './app';
 import { createBackends } from './backends';
@@ -60,7 +61,7 @@ async function main(logger: Logger, config: Config): Promise<void> {
 dotenv.config({ quiet: true });
 let config: Config;
 try {
-  config = loadConfig(process.env);
+  config = loadConfig(process.env, { cores: availableParallelism() });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`config error: ${err.message}`);

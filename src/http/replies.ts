@@ -3,11 +3,9 @@ import { HttpError } from '../errors';
 import { withInspector } from '../inspector';
 import { createLogThrottle } from '../logger';
 import { html, page } from './html';
+import { prefersHtml } from './negotiate';
 
-/** Browsers get HTML; curl, fetch and anything that prefers JSON or accepts all get JSON. */
-export function prefersHtml(req: Request): boolean {
-  return req.accepts(['json', 'html']) === 'html';
-}
+export { prefersHtml };
 
 /** Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. */
 export function reply(
@@ -19,7 +17,17 @@ export function reply(
   res.vary('Accept').status(status);
   if (prefersHtml(req))
     res.type('html').send(withInspector(req, res, body.html())); // every page shows the session
-  else res.json(body.json);
+  else sendJson(res, body.json);
+}
+
+/**
+ * What res.json sends (the same Content-Type and body) without its detour through res.send, which
+ * would look for json settings, an ETag (off here) and freshness. Node sets Content-Length for a
+ * single end(), and sends no body for HEAD.
+ */
+export function sendJson(res: Response, body: unknown): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
 
 /** Marks a response as per-session: never cached, and keyed by cookie in any cache that ignores no-store. */

@@ -53,7 +53,8 @@ export function inspect(req: Request, res: Response): Inspection | undefined {
   const { outcome } = cookieOutcome(req.headers.cookie, name, config.session.secrets, state.startId);
   const session = req.session;
   const data = dataOf(session);
-  const action = actionOf(outcome, { id: state.startId, data: state.startData }, { id: req.sessionID, data });
+  const startData = state.startNoted ? state.startData : data;
+  const action = actionOf(outcome, { id: state.startId, data: startData }, { id: req.sessionID, data });
   const setCookieHeader = [res.getHeader('Set-Cookie') ?? []].flat().map(String);
   const cookieExpired = setCookieHeader.some((c) => c.startsWith(`${name}=`) && c.includes('1970'));
   const secureOverHttp = config.session.secure && !req.secure;

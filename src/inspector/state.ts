@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
+import { prefersHtml } from '../http/negotiate';
 
 /** What the inspector needs later in the request: the config, the clock and the session as it arrived. */
 export interface InspectorState {
@@ -9,6 +10,8 @@ export interface InspectorState {
   startId: string | undefined;
   /** the session's data (without the cookie) when the routes began, to tell saved from merely loaded */
   startData: string | undefined;
+  /** false when startData was not taken: see inspectRequests */
+  startNoted: boolean;
 }
 
 /** The session's own fields as JSON, without the cookie sub-object. */
@@ -24,7 +27,11 @@ export function dataOf(session: Request['session'] | undefined): string | undefi
  */
 export function inspectRequests(config: Config, clock: () => number): RequestHandler {
   return (req, res, next) => {
-    const state: InspectorState = { config, clock, startId: req.sessionID, startData: dataOf(req.session) };
+    // only pages show the panel after a route may have changed the session; a JSON client sees the
+    // inspector only on GET /session, which changes nothing, so its data then is the data it came with
+    const startNoted = prefersHtml(req);
+    const startData = startNoted ? dataOf(req.session) : undefined;
+    const state: InspectorState = { config, clock, startId: req.sessionID, startData, startNoted };
     res.locals.inspector = state;
     next();
   };

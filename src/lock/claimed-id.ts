@@ -1,21 +1,44 @@
-const trimSpace = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, '');
-
 // what express-session's default genid (uid-safe, 24 bytes) makes: 32 base64url characters
 const SESSION_ID = /^[\w-]{32}$/;
 
-/** The first cookie of that name, decoded, read the way express-session's `cookie` parser reads it. */
+const isSpace = (code: number) => code === 32 || code === 9; // space, tab
+
+/**
+ * The first cookie of that name, decoded, read the way express-session's `cookie` parser reads it:
+ * pairs split at `;`, name and value trimmed of spaces and tabs. One pass of indexes over the header,
+ * slicing out only the value it returns (this runs on every request with a cookie).
+ */
 function cookieValue(header: string, name: string): string | undefined {
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1 || trimSpace(pair.slice(0, eq)) !== name) continue;
-    let value = trimSpace(pair.slice(eq + 1));
-    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!value.includes('%')) return value;
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
+  const length = header.length;
+  for (let start = 0; start < length; ) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = length;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end) {
+      let from = start;
+      let to = eq;
+      while (from < to && isSpace(header.charCodeAt(from))) from++;
+      while (to > from && isSpace(header.charCodeAt(to - 1))) to--;
+      if (to - from === name.length && header.startsWith(name, from)) {
+        from = eq + 1;
+        to = end;
+        while (from < to && isSpace(header.charCodeAt(from))) from++;
+        while (to > from && isSpace(header.charCodeAt(to - 1))) to--;
+        // a quoted value loses its quotes (34 is ")
+        if (to - from > 1 && header.charCodeAt(from) === 34 && header.charCodeAt(to - 1) === 34) {
+          from++;
+          to--;
+        }
+        const value = header.slice(from, to);
+        if (!value.includes('%')) return value;
+        try {
+          return decodeURIComponent(value);
+        } catch {
+          return value;
+        }
+      }
     }
+    start = end + 1;
   }
   return undefined;
 }

@@ -28,6 +28,12 @@ export class MemoryLock implements SessionLock {
     return this.queues.size;
   }
 
+  tryAcquire(key: string): Release | undefined {
+    if (this.queues.has(key) || this.replaced.has(key)) return undefined; // acquire waits or refuses
+    this.queues.set(key, []);
+    return this.releaser(key);
+  }
+
   acquire(key: string, waitMs = this.options.waitMs): Promise<Release> {
     if (this.replaced.has(key)) return Promise.reject(new SessionReplacedError());
     const queue = this.queues.get(key);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { storeKey } from '../stores/key';
+import { holdStoreKey } from '../stores/key';
 import { claimedSessionId } from './claimed-id';
 import type { Release, SessionLock } from './types';
 
@@ -17,8 +17,11 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     if (sid === undefined) return next();
     let release: Release | undefined;
     let done = false;
+    // keyed like the store, so ending a session by its store key (another device) can take its lock too
+    const key = holdStoreKey(sid);
     const finish = (outcome?: { replaced: boolean }) => {
       done = true;
+      key.drop();
       release?.(outcome);
     };
     // express-session wraps res.end after us and calls this end only once its save, touch or
@@ -34,8 +37,10 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     res.once('close', () => {
       if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
-    // keyed like the store, so ending a session by its store key (another device) can take its lock too
-    lock.acquire(storeKey(sid)).then((granted) => {
+    // free in this process: held at once, no promise (the common case on the memory store)
+    release = lock.tryAcquire?.(key.key);
+    if (release) return next();
+    lock.acquire(key.key).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
       next();

@@ -77,6 +77,10 @@ export class SqliteLock implements SessionLock {
   private readonly pid: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
+  // owner tokens only need to differ between holders: a random prefix per lock, then a counter
+  // (one randomBytes per process, not one per request)
+  private readonly tokenPrefix = randomBytes(16).toString('base64url');
+  private taken = 0;
 
   constructor(private readonly options: SqliteLockOptions) {
     this.local = new MemoryLock(options);
@@ -95,7 +99,7 @@ export class SqliteLock implements SessionLock {
   async acquire(key: string): Promise<Release> {
     const deadline = Date.now() + this.options.waitMs;
     const releaseLocal = await this.local.acquire(key);
-    const token = randomBytes(16).toString('base64url');
+    const token = `${this.tokenPrefix}.${++this.taken}`;
     try {
       await this.take(key, token, deadline);
     } catch (err) {

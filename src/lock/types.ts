@@ -7,6 +7,8 @@ export type Release = (outcome?: { replaced: boolean }) => void;
 export interface SessionLock {
   /** resolves once the caller holds the key; rejects with SessionBusyError, SessionReplacedError or StoreUnavailableError */
   acquire(key: string): Promise<Release>;
+  /** the key at once, without a promise, when it is free here and nothing else stands in the way; else undefined: call acquire */
+  tryAcquire?(key: string): Release | undefined;
 }
 
 /** The session's earlier requests did not finish in time, or too many are already waiting. */

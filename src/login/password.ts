@@ -24,6 +24,12 @@ const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
 // hashes allowed to queue per running one: at OWASP's cost the last in line waits 16 hash times, a few
 // seconds; a longer queue would only answer clients that already gave up
 const WAITING_PER_SLOT = 16;
+// but never fewer than with two running (the old default): fewer hashes at once must mean a longer
+// wait, not 503s for a burst of logins that fitted before
+const MIN_WAITING = 2 * WAITING_PER_SLOT;
+
+/** How many hashes may wait for a slot when `concurrency` run at once. */
+export const hashQueueLength = (concurrency: number) => Math.max(MIN_WAITING, WAITING_PER_SLOT * concurrency);
 
 function derive(
   password: string,
@@ -67,7 +73,7 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
 
 /**
  * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
- * verifying with theirs). At most `concurrency` hashes run at once and 16 × `concurrency` more
+ * verifying with theirs). At most `concurrency` hashes run at once and hashQueueLength() more
  * queue; past that a hash fails at once with BusyError (503), so a flood cannot queue without bound.
  */
 export function createPasswordHasher({
@@ -78,7 +84,7 @@ export function createPasswordHasher({
   concurrency: number;
 }): PasswordHasher {
   const params: ScryptParams = { N: cost, r: 8, p: 1 };
-  const limit = createSemaphore(concurrency, WAITING_PER_SLOT * concurrency);
+  const limit = createSemaphore(concurrency, hashQueueLength(concurrency));
 
   return {
     dummy: encode(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES)),
