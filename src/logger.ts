@@ -72,7 +72,6 @@ interface LogState {
   child?: Logger;
 }
 type Logged = IncomingMessage & { [LOG_STATE]?: LogState };
-const withGetter = new WeakSet<object>();
 
 /**
  * req.log, defined once on the requests' prototype rather than on each request: a getter added to
@@ -81,8 +80,7 @@ const withGetter = new WeakSet<object>();
  */
 function defineLogGetter(req: IncomingMessage): void {
   const proto = Object.getPrototypeOf(req) as object;
-  if (withGetter.has(proto)) return;
-  withGetter.add(proto);
+  if (Object.hasOwn(proto, 'log')) return; // each app's request prototype gets it once
   Object.defineProperty(proto, 'log', {
     configurable: true,
     get(this: Logged) {

@@ -2,11 +2,16 @@ import type { Request } from 'express';
 
 // negotiation once per distinct Accept value: clients send a handful, and req.accepts parses it anew
 const MAX_ACCEPT_VALUES = 100;
-const decided = new Map<string, boolean>();
+const DECIDED = Symbol('negotiated Accept values');
+type WithMemo = { [DECIDED]?: Map<string, boolean> };
+
+/** The app's own memo, so no two apps in one process (tests) share one. */
+const memoOf = (req: Request) => ((req.app as unknown as WithMemo)[DECIDED] ??= new Map());
 
 /** Browsers get HTML; curl, fetch and anything that prefers JSON or accepts all get JSON. */
 export function prefersHtml(req: Request): boolean {
   const accept = req.headers.accept ?? '';
+  const decided = memoOf(req);
   let html = decided.get(accept);
   if (html === undefined) {
     html = req.accepts(['json', 'html']) === 'html';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { holdStoreKey } from '../stores/key';
+import { storeKey } from '../stores/key';
 import { claimedSessionId } from './claimed-id';
 import type { Release, SessionLock } from './types';
 
@@ -18,10 +18,9 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     let release: Release | undefined;
     let done = false;
     // keyed like the store, so ending a session by its store key (another device) can take its lock too
-    const key = holdStoreKey(sid);
+    const key = storeKey(sid);
     const finish = (outcome?: { replaced: boolean }) => {
       done = true;
-      key.drop();
       release?.(outcome);
     };
     // express-session wraps res.end after us and calls this end only once its save, touch or
@@ -38,9 +37,9 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
       if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
     // free in this process: held at once, no promise (the common case on the memory store)
-    release = lock.tryAcquire?.(key.key);
+    release = lock.tryAcquire?.(key);
     if (release) return next();
-    lock.acquire(key.key).then((granted) => {
+    lock.acquire(key).then((granted) => {
       release = granted;
       if (res.closed) return finish(); // the client left while waiting: nothing to run
       next();
