@@ -4,17 +4,7 @@
 // and inclusive time of the bigger functions, sorted by how much more b spends than a.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: Node[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { Profile } from './cpu-profile';
 
 const owner = (url: string, name: string) => {
   if (!url) return name.startsWith('(') ? name : '(native)';

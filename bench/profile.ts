@@ -1,17 +1,7 @@
 // npx tsx bench/profile.ts <file.cpuprofile> [top=25] [requests served: shows µs per request]
 // Summarises a V8 CPU profile (node --cpu-prof): self time by package/file and by function.
 import { readFileSync } from 'node:fs';
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: Node[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { Profile } from './cpu-profile';
 
 /** node_modules/<pkg>, src/<file>, node:<module>, or the V8 bucket name ((garbage collector), (idle)...). */
 function owner(url: string, name: string): string {
