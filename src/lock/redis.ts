@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
+import { pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
@@ -31,8 +32,6 @@ const EXTEND_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return re
 const REPLACE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
 const REPLACED = 'replaced-by-login';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A session lock shared by every instance on one Redis: SET key token NX PX ttl, deleted only by its
  * owner. Requests of one session in this process first queue in a MemoryLock, so only the head of
@@ -60,32 +59,29 @@ export class RedisLock implements SessionLock {
       releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw err;
     }
-    const renew = setInterval(() => this.extend(key, token), Math.floor(this.options.ttlMs / 3)).unref();
-    let released = false;
-    return (outcome) => {
-      if (released) return;
-      released = true;
-      clearInterval(renew);
-      // commands on one connection run in order, so the next local waiter's SET comes after this DEL
+    // commands on one connection run in order, so the next local waiter's SET comes after this DEL
+    const giveBack = (outcome?: { replaced: boolean }) => {
       const args = outcome?.replaced
         ? ['EVAL', REPLACE_IF_OWNER, '1', key, token, REPLACED, String(REPLACED_FOR_MS)]
         : ['EVAL', DELETE_IF_OWNER, '1', key, token];
       this.call(args).catch((err) =>
         this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself'),
       );
-      releaseLocal(outcome);
     };
+    return renewedRelease(this.options.ttlMs, () => this.extend(key, token), giveBack, releaseLocal);
   }
 
-  private async take(key: string, token: string, deadline: number): Promise<void> {
+  private take(key: string, token: string, deadline: number): Promise<void> {
     const px = String(this.options.ttlMs);
-    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      if ((await this.call(['SET', key, token, 'NX', 'PX', px])) === 'OK') return;
-      if ((await this.call(['GET', key])) === REPLACED) throw new SessionReplacedError(); // only when contended
-      const left = deadline - Date.now();
-      if (left <= 0) throw new SessionBusyError(`held elsewhere past ${this.options.waitMs} ms`);
-      await pause(Math.min(left, delay * (0.5 + Math.random()))); // jitter: instances do not poll in step
-    }
+    return pollUntilTaken(
+      async () => {
+        if ((await this.call(['SET', key, token, 'NX', 'PX', px])) === 'OK') return true;
+        if ((await this.call(['GET', key])) === REPLACED) throw new SessionReplacedError(); // only when contended
+        return false;
+      },
+      deadline,
+      () => new SessionBusyError(`held elsewhere past ${this.options.waitMs} ms`),
+    );
   }
 
   private extend(key: string, token: string): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger';
 import { type Database, databaseError, type Migration, migrate } from '../sqlite-file';
+import { pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
@@ -63,8 +64,6 @@ function isGone(pid: number): boolean {
   }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A session lock shared by every process on one SQLite file: a row per held key (the store key, never
  * the session ID) with an owner token, the owner's pid and an expiry. Requests of one session in this
@@ -106,20 +105,19 @@ export class SqliteLock implements SessionLock {
       releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw databaseError(err);
     }
-    const renew = setInterval(() => this.extend(key, token), Math.floor(this.options.ttlMs / 3)).unref();
-    let released = false;
-    return (outcome) => {
-      if (released) return;
-      released = true;
-      clearInterval(renew);
-      try {
-        if (outcome?.replaced) this.sql.replace.run(this.now() + REPLACED_FOR_MS, key, token);
-        else this.sql.release.run(key, token);
-      } catch (err) {
-        this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself');
-      }
-      releaseLocal(outcome); // synchronous: the next local waiter's take comes after this delete
-    };
+    return renewedRelease(
+      this.options.ttlMs,
+      () => this.extend(key, token),
+      (outcome) => {
+        try {
+          if (outcome?.replaced) this.sql.replace.run(this.now() + REPLACED_FOR_MS, key, token);
+          else this.sql.release.run(key, token);
+        } catch (err) {
+          this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself');
+        }
+      },
+      releaseLocal,
+    );
   }
 
   /** Stops the pruning timer; the database belongs to the store. */
@@ -127,13 +125,12 @@ export class SqliteLock implements SessionLock {
     clearInterval(this.timer);
   }
 
-  private async take(key: string, token: string, deadline: number): Promise<void> {
-    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      if (this.tryTake(key, token)) return;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new SessionBusyError(`held by another process past ${this.options.waitMs} ms`);
-      await pause(Math.min(left, delay * (0.5 + Math.random()))); // jitter: processes do not poll in step
-    }
+  private take(key: string, token: string, deadline: number): Promise<void> {
+    return pollUntilTaken(
+      () => this.tryTake(key, token),
+      deadline,
+      () => new SessionBusyError(`held by another process past ${this.options.waitMs} ms`),
+    );
   }
 
   private tryTake(key: string, owner: string): boolean {

@@ -1,0 +1,42 @@
+import type { Release } from './types';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Tries `take` until it succeeds, waiting 2 ms, then doubling to at most 50 ms, with jitter so
+ * instances do not poll in step; throws what `busy()` makes once the deadline has passed.
+ */
+export async function pollUntilTaken(
+  take: () => boolean | Promise<boolean>,
+  deadline: number,
+  busy: () => Error,
+): Promise<void> {
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    if (await take()) return;
+    const left = deadline - Date.now();
+    if (left <= 0) throw busy();
+    await pause(Math.min(left, delay * (0.5 + Math.random())));
+  }
+}
+
+/**
+ * The release of a lock held in a shared backend: renewed every ttl/3 while held, so only a dead or
+ * frozen holder lets it expire; released once, in the backend first and then the local queue, so the
+ * next local waiter's take comes after this release.
+ */
+export function renewedRelease(
+  ttlMs: number,
+  renew: () => void,
+  giveBack: (outcome?: { replaced: boolean }) => void,
+  releaseLocal: Release,
+): Release {
+  const timer = setInterval(renew, Math.floor(ttlMs / 3)).unref();
+  let released = false;
+  return (outcome) => {
+    if (released) return;
+    released = true;
+    clearInterval(timer);
+    giveBack(outcome);
+    releaseLocal(outcome);
+  };
+}
