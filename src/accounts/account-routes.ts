@@ -28,10 +28,10 @@ function readPasswordChange(body: unknown, rules: SessionsDeps['config']['login'
 
 /** Moves the session to a new ID keeping what it holds (as a login does, so an old copy of the cookie is worthless). */
 async function moveSession(req: Request, now: number, generation: number): Promise<void> {
-  const { cookie: _, ...kept } = requireSession(req);
+  // regenerateSession records the replaced ID's prefix on the new session; the old one's goes
+  const { cookie: _, previousIdPrefix: _previous, ...kept } = requireSession(req);
   await regenerateSession(req);
-  const previousIdPrefix = String(req.res?.locals.replacedSessionId ?? '').slice(0, 6); // for the inspector
-  Object.assign(requireSession(req), kept, { generation, authAt: now, previousIdPrefix });
+  Object.assign(requireSession(req), kept, { generation, authAt: now });
   setCookieKind(req, kept.persistent ?? true);
   await saveSession(req);
 }

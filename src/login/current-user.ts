@@ -3,13 +3,7 @@ import type { Config } from '../config';
 import { bodyField } from '../http/body';
 import { html, page } from '../http/html';
 import { noStore, prefersHtml, reply } from '../http/replies';
-import {
-  cookieOptions,
-  destroySession,
-  regenerateSession,
-  requireSession,
-  saveSession,
-} from '../session/middleware';
+import { endSession, regenerateSession, requireSession, saveSession } from '../session/middleware';
 import { storeKey } from '../stores/key';
 import type { SessionStore } from '../stores/types';
 import type { User, UserStore } from '../users/types';
@@ -42,12 +36,10 @@ export async function currentUser(
 
 /** Destroys a revoked session and clears its cookie; a store failure still leaves it logged out. */
 async function endRevoked(req: Request, config: Config): Promise<void> {
-  try {
-    await destroySession(req);
-    req.res?.clearCookie(config.session.cookieName, cookieOptions(config));
-  } catch (err) {
-    req.log.warn({ err }, 'could not destroy a revoked session');
-  }
+  if (!req.res) return;
+  await endSession(req, req.res, config, 'Error ending a revoked session').catch((err: unknown) =>
+    req.log.warn({ err }, 'could not destroy a revoked session'),
+  );
 }
 
 /** "Keep me signed in": a checked box (form) or `"remember": true` (JSON). */
@@ -72,7 +64,6 @@ export async function startLogin(req: Request, user: User, now: number, config: 
   const count = requireSession(req).count;
   await regenerateSession(req); // rejects if the store could not destroy the old session
   const session = requireSession(req);
-  session.previousIdPrefix = String(req.res?.locals.replacedSessionId ?? '').slice(0, 6); // for the inspector
   if (count !== undefined) session.count = count;
   session.userId = user.id;
   session.loginAt = now;

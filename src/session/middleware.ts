@@ -88,12 +88,14 @@ const regenerate = promisify('regenerate');
 
 /**
  * Moves the request to a new session ID (a login), destroying the old session. The old ID goes in
- * res.locals.replacedSessionId, where the session lock looks for it to turn away the old cookie's stragglers.
+ * res.locals.replacedSessionId, where the session lock looks for it to turn away the old cookie's
+ * stragglers; the new session keeps its first 6 characters, for the inspector's before and after.
  */
 export async function regenerateSession(req: Request): Promise<void> {
   const replaced = req.sessionID;
   await regenerate(req);
   if (req.res) req.res.locals.replacedSessionId = replaced;
+  requireSession(req).previousIdPrefix = replaced.slice(0, 6);
 }
 
 /**
