@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
+import { clientIp, setRetryAfter } from '../login/client-key';
 import { type LoginDeps, loggedInUser } from '../login/current-user';
 import type { PasswordHasher } from '../login/password';
 import { type AttemptLimiter, refundIfBusy } from '../login/throttle';
@@ -14,9 +15,6 @@ export interface ReauthDeps extends LoginDeps {
 
 export type PasswordCheck = { ok: true } | { ok: false; status: 401 | 429; retryAfterMs?: number };
 
-/** The same key the login route counts attempts under, so a guess here costs what a login guess does. */
-export const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
-
 /** Checks a password the logged-in user typed, counted by the login throttle exactly as a login is. */
 export async function checkPassword(
   { hasher, limiter }: ReauthDeps,
@@ -24,7 +22,7 @@ export async function checkPassword(
   user: User,
   password: string,
 ): Promise<PasswordCheck> {
-  const ip = clientIp(req);
+  const ip = clientIp(req); // the key /login counts under, so a guess here costs what a login guess does
   const verdict = await limiter.attempt(user.username, ip); // consumed before the hash, as at /login
   if (!verdict.allowed) return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs };
   const matches = await refundIfBusy(
@@ -43,7 +41,7 @@ export function refusePassword(
   check: Extract<PasswordCheck, { ok: false }>,
   { form, wrong = 'Wrong password' }: { form: (message: string) => string; wrong?: string },
 ) {
-  if (check.retryAfterMs) res.set('Retry-After', String(Math.ceil(check.retryAfterMs / 1000)));
+  if (check.retryAfterMs) setRetryAfter(res, check.retryAfterMs);
   const message = check.status === 429 ? 'Too many attempts; try again later' : wrong;
   reply(req, res, check.status, { json: { error: message }, html: () => form(message) });
 }

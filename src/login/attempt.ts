@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { noStore, prefersHtml, reply } from '../http/replies';
 import { requireSession } from '../session/middleware';
 import type { User } from '../users/types';
+import { clientIp, setRetryAfter } from './client-key';
 import { type FieldErrors, readCredentials } from './credentials';
 import type { LoginDeps } from './current-user';
 import { loginPage, signupPage } from './pages';
@@ -27,8 +28,6 @@ const THROTTLED: Record<Purpose, string> = {
   signup: 'Too many signups from this address; try again later',
   login: 'Too many login attempts; try again later',
 };
-
-const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /** GET /signup and /login: the form, or the fields a JSON client sends. */
 export const credentialsForm =
@@ -82,7 +81,7 @@ export async function readAndThrottle(
   const ip = clientIp(req);
   const verdict = purpose === 'signup' ? await limiter.signup(ip) : await limiter.attempt(username, ip);
   if (verdict.allowed) return { username, password, ip };
-  res.set('Retry-After', String(Math.ceil(verdict.retryAfterMs / 1000)));
+  setRetryAfter(res, verdict.retryAfterMs);
   formError(config, req, res, purpose, 429, { username, message: THROTTLED[purpose] });
 }
 

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import type { Request, Response } from 'express';
 
 const MAX_OTHER_LENGTH = 64; // junk from a trusted X-Forwarded-For: bounded, since each is a counter key
 
@@ -38,3 +39,10 @@ export function clientKey(ip: string): string {
     .map((group) => group.toString(16))
     .join(':')}::/64`;
 }
+
+/** The client's address as the app sees it (req.ip honours TRUST_PROXY): what every throttle counts under. */
+export const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** Retry-After for a throttled answer, in whole seconds. */
+export const setRetryAfter = (res: Response, ms: number) =>
+  res.set('Retry-After', String(Math.ceil(ms / 1000)));
