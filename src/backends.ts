@@ -45,6 +45,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   const { store, lock, limiter } = sessionBackend(config, logger, sqlite);
   let closing: Promise<void> | undefined;
   const close = async () => {
+    lock.close?.(); // its timers first: it writes through the store's file
     await store.close().catch((err) => logger.error({ err }, 'closing the session store failed'));
     await users.close?.().catch((err) => logger.error({ err }, 'closing the user store failed'));
     if (db?.open) db.close(); // last: the session and user stores may both use it
