@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -64,11 +64,12 @@ export function createLogger(
   return out ? pino(options, out) : pino(options);
 }
 
-// what req.log needs, kept on the request as one plain property
+// what req.log and the request's line need, kept on the request as one plain property
 const LOG_STATE = Symbol('request log');
 interface LogState {
   logger: Logger;
   reqId: number;
+  start: number;
   child?: Logger;
 }
 type Logged = IncomingMessage & { [LOG_STATE]?: LogState };
@@ -97,6 +98,55 @@ const pathOf = (url: string) => {
   return q === -1 ? url : url.slice(0, q);
 };
 
+const { streamSym, chindingsSym } = pino.symbols;
+type RequestOutcome =
+  | 'request completed'
+  | 'request aborted'
+  | 'request refused: unavailable'
+  | 'request errored';
+// pino's documented symbols for integrations: the stream it writes to and its bindings as JSON
+const streamOf = (logger: Logger) =>
+  (logger as unknown as Record<symbol, { write(line: string): void }>)[streamSym];
+const bindingsOf = (logger: Logger) => (logger as unknown as Record<symbol, string>)[chindingsSym];
+
+/**
+ * The request's line, as `logger.info(fields, msg)` would write it with pino's default options
+ * (level, time, the logger's bindings, the fields, msg), built in one template and handed to the
+ * logger's own stream. Half the cost of a logger call: nothing in it (method, path, status, times)
+ * needs pino's serializers or redaction. test/logger.test.ts checks it against pino's own line.
+ */
+export function writeRequestLine(
+  logger: Logger,
+  level: 'info' | 'warn' | 'error',
+  fields: { reqId: number; method: string; path: string; status: number; responseTime: number },
+  msg: RequestOutcome,
+): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const { reqId, method, path, status, responseTime } = fields;
+  streamOf(logger)?.write(
+    `{"level":${logger.levels.values[level]},"time":${Date.now()}${bindingsOf(logger)},"reqId":${reqId},"req":{"method":${JSON.stringify(method)},"path":${JSON.stringify(path)}},"res":{"status":${status}},"responseTime":${responseTime},"msg":"${msg}"}\n`,
+  );
+}
+
+// one listener for every request, reading what the logger noted on it: no closure per request
+function logOnClose(this: ServerResponse & { req: Logged }) {
+  const state = this.req[LOG_STATE];
+  if (!state) return;
+  const status = this.statusCode;
+  const fields = {
+    reqId: state.reqId,
+    method: this.req.method ?? '',
+    path: pathOf((this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? ''),
+    status,
+    responseTime: Date.now() - state.start,
+  };
+  const { logger } = state;
+  if (!this.writableFinished) writeRequestLine(logger, 'info', fields, 'request aborted');
+  else if (status === 503) writeRequestLine(logger, 'warn', fields, 'request refused: unavailable');
+  else if (status >= 500) writeRequestLine(logger, 'error', fields, 'request errored');
+  else writeRequestLine(logger, 'info', fields, 'request completed');
+}
+
 /**
  * One line per request when it ends: id, method, path (no query string), status and time; never
  * headers or cookies. Hand-written rather than pino-http, which builds two child loggers per request
@@ -105,22 +155,9 @@ const pathOf = (url: string) => {
 export function requestLogger(logger: Logger): RequestHandler {
   let lastId = 0;
   return (req, res, next) => {
-    const reqId = ++lastId;
-    const start = Date.now();
     defineLogGetter(req);
-    (req as Logged)[LOG_STATE] = { logger, reqId };
-    res.once('close', () => {
-      const line = {
-        reqId,
-        req: { method: req.method, path: pathOf(req.originalUrl) },
-        res: { status: res.statusCode },
-        responseTime: Date.now() - start,
-      };
-      if (!res.writableFinished) logger.info(line, 'request aborted');
-      else if (res.statusCode === 503) logger.warn(line, 'request refused: unavailable');
-      else if (res.statusCode >= 500) logger.error(line, 'request errored');
-      else logger.info(line, 'request completed');
-    });
+    (req as Logged)[LOG_STATE] = { logger, reqId: ++lastId, start: Date.now() };
+    res.on('close', logOnClose); // 'close' comes once: no once() wrapper needed
     next();
   };
 }

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
-import { createLogger, createLogThrottle, type Logger } from '../src/logger';
+import { createLogger, createLogThrottle, type Logger, writeRequestLine } from '../src/logger';
 import { MemorySessionStore } from '../src/stores/memory';
 import { sessionCookie, sessionIdOf, testConfig } from './helper';
 import { newSession } from './support/cookies';
@@ -24,6 +24,35 @@ function capturingLogger(make: (sink: Writable) => Logger = (sink) => pino({ lev
 }
 
 describe('request log', () => {
+  it('writes the line pino itself would write for the same fields, bindings and level', () => {
+    const fields = { reqId: 7, method: 'GET', path: '/a "quoted" path\\', status: 503, responseTime: 2 };
+    const ours = capturingLogger((sink) => pino({ level: 'info' }, sink).child({ app: 'x' }));
+    const theirs = capturingLogger((sink) => pino({ level: 'info' }, sink).child({ app: 'x' }));
+
+    writeRequestLine(ours.logger, 'warn', fields, 'request refused: unavailable');
+    const { method, path, status, ...rest } = fields;
+    theirs.logger.warn({ ...rest, req: { method, path }, res: { status } }, 'request refused: unavailable');
+    writeRequestLine(ours.logger, 'info', fields, 'request completed');
+    theirs.logger.info({ ...rest, req: { method, path }, res: { status } }, 'request completed');
+
+    const withoutTime = ({ time, ...line }: Line) => ({ ...line, time: typeof time });
+    expect(ours.lines.map(withoutTime)).toEqual(theirs.lines.map(withoutTime));
+    expect(ours.lines).toHaveLength(2);
+  });
+
+  it('writes no request line below the logger level', () => {
+    const { logger, lines } = capturingLogger((sink) => pino({ level: 'warn' }, sink));
+
+    writeRequestLine(
+      logger,
+      'info',
+      { reqId: 1, method: 'GET', path: '/', status: 200, responseTime: 0 },
+      'request completed',
+    );
+
+    expect(lines).toEqual([]);
+  });
+
   it('writes one line per request: method, path without the query, status and time, no cookie', async () => {
     const { logger, lines } = capturingLogger();
     const app = createApp({
