@@ -5,10 +5,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Whether a request came from this site (or a trusted one), as Go 1.25's http.CrossOriginProtection decides. */
 export function isSameOrigin(req: Request, allowedOrigins: ReadonlySet<string>): boolean {
-  const origin = req.get('origin')?.toLowerCase();
+  const origin = req.headers.origin?.toLowerCase();
   // a trusted origin passes whatever the browser says about it
   if (origin !== undefined && allowedOrigins.has(origin)) return true;
-  const site = req.get('sec-fetch-site');
+  const site = req.headers['sec-fetch-site'];
   if (site) return site === 'same-origin' || site === 'none'; // none: typed URL, bookmark
   // older browsers and non-browser clients: no Sec-Fetch-Site, so fall back to Origin
   if (origin === undefined) return true; // curl, supertest, server-to-server: no ambient cookies to abuse
@@ -34,7 +34,8 @@ export function crossOriginProtection({
   const guarded = new Set(stateChangingGets.map(normalise));
 
   return (req, res, next) => {
-    const checked = !SAFE_METHODS.has(req.method) || guarded.has(normalise(req.path));
+    const path = req.path; // as sent first, then as Express would route it
+    const checked = !SAFE_METHODS.has(req.method) || guarded.has(path) || guarded.has(normalise(path));
     if (!checked || isSameOrigin(req, trusted)) return next();
     replyMessage(req, res, 403, 'Cross-origin request refused');
   };

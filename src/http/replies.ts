@@ -14,7 +14,8 @@ export function reply(
   status: number,
   body: { json: unknown; html: () => string },
 ) {
-  res.vary('Accept').status(status);
+  addVary(res, 'Accept');
+  res.statusCode = status; // res.status would check the number again: these are the app's own
   if (prefersHtml(req))
     res.type('html').send(withInspector(req, res, body.html())); // every page shows the session
   else sendJson(res, body.json);
@@ -32,7 +33,14 @@ export function sendJson(res: Response, body: unknown): void {
 
 /** Marks a response as per-session: never cached, and keyed by cookie in any cache that ignores no-store. */
 export function noStore(res: Response): void {
-  res.set('Cache-Control', 'no-store').vary('Cookie');
+  res.setHeader('Cache-Control', 'no-store');
+  addVary(res, 'Cookie');
+}
+
+/** Vary gains `field`: set outright when there is none yet (the usual case), merged by Express otherwise. */
+function addVary(res: Response, field: string): void {
+  if (res.hasHeader('vary')) res.vary(field);
+  else res.setHeader('Vary', field);
 }
 
 /**
@@ -43,7 +51,8 @@ export function noStore(res: Response): void {
 export const noStoreWithCookies: RequestHandler = (_req, res, next) => {
   const writeHead = res.writeHead as (...args: unknown[]) => Response;
   res.writeHead = function (this: Response, ...args: unknown[]) {
-    if (this.hasHeader('set-cookie')) noStore(this);
+    // the route's own noStore may have done it already (it sets no-store only with Vary: Cookie)
+    if (this.hasHeader('set-cookie') && this.getHeader('cache-control') !== 'no-store') noStore(this);
     return writeHead.apply(this, args);
   } as Response['writeHead'];
   next();

@@ -19,6 +19,10 @@ export interface HttpServer {
 export function createHttpServer(app: RequestListener, limits: Config['limits']): HttpServer {
   let draining = false;
   const inFlight = new Set<ServerResponse>();
+  // one listener for every response ('close' comes once), not a closure and a once() wrapper each
+  const forget = function (this: ServerResponse) {
+    inFlight.delete(this);
+  };
 
   const server = createServer(
     {
@@ -31,7 +35,7 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
     (req, res) => {
       if (draining) res.setHeader('Connection', 'close');
       inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
+      res.on('close', forget);
       app(req, res);
     },
   );

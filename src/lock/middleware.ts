@@ -33,7 +33,7 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
     }) as typeof end;
     // a client that leaves does not stop the handler, which may still write: wait for its end,
     // but no longer than a crashed holder's Redis lock would last
-    res.once('close', () => {
+    res.on('close', () => {
       if (!done) setTimeout(finish, config.lock.ttlMs).unref();
     });
     // free in this process: held at once, no promise (the common case on the memory store)

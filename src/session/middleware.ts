@@ -80,8 +80,13 @@ export async function saveSession(req: Request): Promise<void> {
   const session = requireSession(req);
   session.touch();
   // own and non-enumerable: shadows touch for this request's object only, and is never stored
-  Object.defineProperty(session, 'touch', { value: () => session, configurable: true });
+  Object.defineProperty(session, 'touch', { value: alreadyTouched, configurable: true });
   await save(req);
+}
+
+// one function for every request, not a closure each
+function alreadyTouched<T>(this: T): T {
+  return this;
 }
 export const destroySession = promisify('destroy');
 const regenerate = promisify('regenerate');
