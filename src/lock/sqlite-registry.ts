@@ -102,7 +102,7 @@ export class ProcessRegistry {
 
   /** The mode; `joining` while this process's last beat is so old that the others may count it gone. */
   get mode(): LockMode {
-    return this.options.now() - this.beatAt < this.options.ttlMs / 2 ? this.state : 'joining';
+    return this.fresh() ? this.state : 'joining';
   }
 
   /**
@@ -111,7 +111,8 @@ export class ProcessRegistry {
    * process goes solo while this one's row is there). Then this process is shared.
    */
   acknowledged(): boolean {
-    if (this.mode !== 'joining' || this.state !== 'joining') return this.mode === 'shared';
+    if (!this.fresh()) return false;
+    if (this.state !== 'joining') return this.state === 'shared';
     const rows = this.sql.all.all();
     const ok = rows.some((row) => row.token === this.options.token) && rows.every((row) => row.shared === 1);
     if (ok) this.state = 'shared';
@@ -124,6 +125,10 @@ export class ProcessRegistry {
     try {
       this.sql.drop.run(this.options.token);
     } catch {}
+  }
+
+  private fresh(): boolean {
+    return this.options.now() - this.beatAt < this.options.ttlMs / 2;
   }
 
   private run(first: boolean): void {
