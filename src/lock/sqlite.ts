@@ -144,13 +144,10 @@ export class SqliteLock implements SessionLock {
     if (this.registry.mode === 'solo') return this.soloRelease(key, releaseLocal);
     const token = `${this.tokenPrefix}.${++this.taken}`;
     this.rows.set(key, { token });
-    let solo = false; // the others left while this one waited: no row needed
     try {
+      // once on this path, the table even if the others leave meanwhile: it also has their markers
       await pollUntilTaken(
-        () => {
-          solo = this.registry.mode === 'solo';
-          return solo || (this.registry.acknowledged() && this.tryTake(key, token));
-        },
+        () => (this.registry.mode !== 'joining' || this.registry.acknowledged()) && this.tryTake(key, token),
         deadline,
         () => this.busy(),
       );
@@ -158,10 +155,6 @@ export class SqliteLock implements SessionLock {
       this.rows.delete(key);
       releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw databaseError(err);
-    }
-    if (solo) {
-      this.rows.delete(key);
-      return this.soloRelease(key, releaseLocal);
     }
     return renewedRelease(
       this.options.ttlMs,
