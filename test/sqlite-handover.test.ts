@@ -111,4 +111,23 @@ describe('SqliteLock alone on its file, and the hand-over when another process c
     expect(b.lock.tryAcquire(key)).toBeUndefined();
     expect(lockRows(b.db)).toEqual([]);
   });
+
+  it('moves to the table when a process that never registers (an older version) holds a lock row', async () => {
+    const open = oneFile();
+    const a = open(300);
+    const old = openDatabase(a.db.name); // a connection only: the older code takes rows, never registers
+    onTestFinished(() => void old.close());
+    expect(a.lock.mode).toBe('solo');
+
+    old
+      .prepare('INSERT INTO session_locks (key, owner, pid, expires) VALUES (?, ?, ?, ?)')
+      .run(key, 'token-of-older-code.1', process.ppid, Date.now() + 60_000); // a live process's row
+    await becomes(a.lock, 'shared');
+
+    await expect(a.lock.acquire(key)).rejects.toBeInstanceOf(SessionBusyError); // its row is respected
+    old.prepare('DELETE FROM session_locks').run();
+    const granted = await a.lock.acquire(key);
+    granted();
+    expect(a.lock.mode).toBe('shared'); // and it stays on the table for a lock lifetime after
+  });
 });

@@ -166,7 +166,9 @@ export class ProcessRegistry {
       return { next: 'joining', after: state === 'solo' ? this.options.convert(now) : undefined };
     }
     if (state === 'solo') {
-      return others.length === 0 ? { next: 'solo' } : { next: 'shared', after: this.options.convert(now) };
+      // goSolo again: a process of an older version, which never registers, shows only by its lock rows
+      const stay = others.length === 0 ? this.options.goSolo(now) : undefined;
+      return stay ? { next: 'solo', after: stay } : { next: 'shared', after: this.options.convert(now) };
     }
     if (state === 'joining') return { next: others.every((row) => row.shared === 1) ? 'shared' : 'joining' };
     if (others.length === 0) {

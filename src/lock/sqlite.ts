@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger';
-import { type Database, databaseError, type Migration, migrate } from '../sqlite-file';
+import { type Database, databaseError, migrate } from '../sqlite-file';
 import { pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
-import { isGone, type LockMode, ProcessRegistry, REGISTRY_TABLE } from './sqlite-registry';
+import { isGone, type LockMode, ProcessRegistry } from './sqlite-registry';
+import { MIGRATIONS, prepare, REPLACED } from './sqlite-statements';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
-
-const MIGRATIONS: Migration[] = [
-  `CREATE TABLE session_locks (
-     key TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, expires INTEGER NOT NULL
-   ) WITHOUT ROWID;`,
-  REGISTRY_TABLE,
-];
-// a login moved the session to a new ID: the row keeps this owner, which no token can equal, so every
-// process turns the old ID away (SessionReplacedError) until it expires
-const REPLACED = 'replaced-by-login';
 
 export interface SqliteLockOptions {
   /** the session store's database: every process on the file sees the same lock rows */
@@ -31,48 +22,6 @@ export interface SqliteLockOptions {
   pid?: number;
   now?: () => number;
   logger?: Logger;
-}
-
-function prepare(db: Database) {
-  return {
-    // one statement: insert, or overwrite a row that has expired; 0 changes means someone holds it
-    take: db.prepare<{ key: string; owner: string; pid: number; expires: number; now: number }>(
-      `INSERT INTO session_locks (key, owner, pid, expires) VALUES (@key, @owner, @pid, @expires)
-       ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, expires = excluded.expires
-       WHERE expires <= @now`,
-    ),
-    holder: db.prepare<[string], { owner: string; pid: number }>(
-      'SELECT owner, pid FROM session_locks WHERE key = ?',
-    ),
-    takeOver: db.prepare<[string, number, number, string, string]>(
-      'UPDATE session_locks SET owner = ?, pid = ?, expires = ? WHERE key = ? AND owner = ?',
-    ),
-    extend: db.prepare<[number, string, string]>(
-      'UPDATE session_locks SET expires = ? WHERE key = ? AND owner = ?',
-    ),
-    release: db.prepare<[string, string]>('DELETE FROM session_locks WHERE key = ? AND owner = ?'),
-    replace: db.prepare<[number, string, string]>(
-      `UPDATE session_locks SET owner = '${REPLACED}', expires = ? WHERE key = ? AND owner = ?`,
-    ),
-    prune: db.prepare<[number]>('DELETE FROM session_locks WHERE expires <= ?'),
-    // the hand-over: a key held here in solo mode gets its row, whatever stale row was there
-    claim: db.prepare<[string, string, number, number]>(
-      `INSERT INTO session_locks (key, owner, pid, expires) VALUES (?, ?, ?, ?) ON CONFLICT(key)
-       DO UPDATE SET owner = excluded.owner, pid = excluded.pid, expires = excluded.expires`,
-    ),
-    mark: db.prepare<[string, number, number]>(
-      `INSERT INTO session_locks (key, owner, pid, expires) VALUES (?, '${REPLACED}', ?, ?) ON CONFLICT(key)
-       DO UPDATE SET owner = excluded.owner, pid = excluded.pid, expires = max(expires, excluded.expires)`,
-    ),
-    markers: db.prepare<[number], { key: string; expires: number }>(
-      `SELECT key, expires FROM session_locks WHERE owner = '${REPLACED}' AND expires > ?`,
-    ),
-    // live rows of other locks: their owner tokens do not start with ours
-    foreign: db.prepare<[number, number, string], { pid: number }>(
-      `SELECT DISTINCT pid FROM session_locks
-       WHERE owner != '${REPLACED}' AND expires > ? AND substr(owner, 1, ?) != ?`,
-    ),
-  };
 }
 
 /**
@@ -98,6 +47,7 @@ export class SqliteLock implements SessionLock {
   // (one randomBytes per process, not one per request)
   private readonly tokenPrefix = randomBytes(16).toString('base64url');
   private taken = 0;
+  private foreignUntil = Number.NEGATIVE_INFINITY;
   // the keys whose holder here has, or is polling for, a table row: one through the table, or one a
   // hand-over gave a row (then renewed by `renewal`); a hand-over leaves these alone
   private readonly rows = new Map<string, { token: string; renewal?: NodeJS.Timeout }>();
@@ -211,7 +161,10 @@ export class SqliteLock implements SessionLock {
   private leaveTable(now: number): (() => void) | undefined {
     const mine = `${this.tokenPrefix}.`;
     const pids = this.sql.foreign.all(now, mine.length, mine);
-    if (pids.some(({ pid }) => !isGone(pid))) return undefined;
+    // live rows of a process that is not registered (an older version of this app) keep this one on
+    // the table while they show up, and for one lock lifetime after the last of them
+    if (pids.some(({ pid }) => !isGone(pid))) this.foreignUntil = now + this.options.ttlMs;
+    if (now < this.foreignUntil) return undefined;
     // a login just done by a process that has since left still turns its old cookie away here
     const markers = this.sql.markers.all(now);
     return () => {
