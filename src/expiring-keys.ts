@@ -11,10 +11,11 @@ export class ExpiringKeys {
     private readonly max = 10_000,
   ) {}
 
-  add(key: string): void {
-    this.until.delete(key); // re-added at the end: the map's order stays oldest first
+  /** Remembers `key` for the usual while, or until `until` (a deadline someone else set). */
+  add(key: string, until = this.now() + this.forMs): void {
+    this.until.delete(key); // re-added at the end: the map's order stays (about) oldest first
     if (this.until.size >= this.max) this.until.delete(this.until.keys().next().value as string);
-    this.until.set(key, this.now() + this.forMs);
+    this.until.set(key, until);
   }
 
   has(key: string): boolean {
@@ -23,5 +24,11 @@ export class ExpiringKeys {
     if (until > this.now()) return true;
     this.until.delete(key);
     return false;
+  }
+
+  /** The keys still remembered, each with its deadline. */
+  *live(): IterableIterator<[string, number]> {
+    const now = this.now();
+    for (const entry of this.until) if (entry[1] > now) yield entry;
   }
 }

@@ -28,6 +28,21 @@ export class MemoryLock implements SessionLock {
     return this.queues.size;
   }
 
+  /** The keys held right now: for a lock that hands them over to a shared table. */
+  heldKeys(): IterableIterator<string> {
+    return this.queues.keys();
+  }
+
+  /** The replaced keys still turned away, each with when it stops being. */
+  replacedKeys(): IterableIterator<[string, number]> {
+    return this.replaced.live();
+  }
+
+  /** Turns `key` away as replaced until `until` (a marker another process wrote). */
+  markReplaced(key: string, until: number): void {
+    this.replaced.add(key, until);
+  }
+
   tryAcquire(key: string): Release | undefined {
     if (this.queues.has(key) || this.replaced.has(key)) return undefined; // acquire waits or refuses
     this.queues.set(key, []);

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger';
-import { type Database, databaseError, type Migration, migrate } from '../sqlite-file';
+import { type Database, databaseError, migrate } from '../sqlite-file';
 import { pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
+import { isGone, type LockMode, ProcessRegistry } from './sqlite-registry';
+import { MIGRATIONS, prepare, REPLACED } from './sqlite-statements';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
-
-const MIGRATIONS: Migration[] = [
-  `CREATE TABLE session_locks (
-     key TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, expires INTEGER NOT NULL
-   ) WITHOUT ROWID;`,
-];
-// a login moved the session to a new ID: the row keeps this owner, which no token can equal, so every
-// process turns the old ID away (SessionReplacedError) until it expires
-const REPLACED = 'replaced-by-login';
 
 export interface SqliteLockOptions {
   /** the session store's database: every process on the file sees the same lock rows */
@@ -24,44 +17,11 @@ export interface SqliteLockOptions {
   maxWaiters: number;
   /** a lock not renewed for this long expires: how long a frozen holder blocks its session */
   ttlMs: number;
+  /** how often this process beats in the registry (`src/lock/sqlite-registry.ts`); min(250, ttl/4) */
+  beatMs?: number;
   pid?: number;
   now?: () => number;
   logger?: Logger;
-}
-
-function prepare(db: Database) {
-  return {
-    // one statement: insert, or overwrite a row that has expired; 0 changes means someone holds it
-    take: db.prepare<{ key: string; owner: string; pid: number; expires: number; now: number }>(
-      `INSERT INTO session_locks (key, owner, pid, expires) VALUES (@key, @owner, @pid, @expires)
-       ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, expires = excluded.expires
-       WHERE expires <= @now`,
-    ),
-    holder: db.prepare<[string], { owner: string; pid: number }>(
-      'SELECT owner, pid FROM session_locks WHERE key = ?',
-    ),
-    takeOver: db.prepare<[string, number, number, string, string]>(
-      'UPDATE session_locks SET owner = ?, pid = ?, expires = ? WHERE key = ? AND owner = ?',
-    ),
-    extend: db.prepare<[number, string, string]>(
-      'UPDATE session_locks SET expires = ? WHERE key = ? AND owner = ?',
-    ),
-    release: db.prepare<[string, string]>('DELETE FROM session_locks WHERE key = ? AND owner = ?'),
-    replace: db.prepare<[number, string, string]>(
-      `UPDATE session_locks SET owner = '${REPLACED}', expires = ? WHERE key = ? AND owner = ?`,
-    ),
-    prune: db.prepare<[number]>('DELETE FROM session_locks WHERE expires <= ?'),
-  };
-}
-
-/** Whether no process has this id any more (ESRCH); one we may not signal (EPERM) is alive. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /**
@@ -69,6 +29,12 @@ function isGone(pid: number): boolean {
  * the session ID) with an owner token, the owner's pid and an expiry. Requests of one session in this
  * process first queue in a MemoryLock, so only the head of that queue polls the table. A row whose
  * process has died is taken over at once; a live holder renews its row every ttl/3.
+ *
+ * Solo mode: while this is the only process registered on the file (`ProcessRegistry`), the
+ * MemoryLock alone is the lock and the table is not written. When another registers, this process's
+ * next beat puts every key held here into the table (each owned by its holder, who deletes it on
+ * release) and its replaced markers, in the same synchronous transaction that acknowledges the
+ * newcomer; the newcomer takes no table lock before every live process has acknowledged.
  */
 export class SqliteLock implements SessionLock {
   private readonly local: MemoryLock;
@@ -76,10 +42,15 @@ export class SqliteLock implements SessionLock {
   private readonly pid: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
+  private readonly registry: ProcessRegistry;
   // owner tokens only need to differ between holders: a random prefix per lock, then a counter
   // (one randomBytes per process, not one per request)
   private readonly tokenPrefix = randomBytes(16).toString('base64url');
   private taken = 0;
+  private foreignUntil = Number.NEGATIVE_INFINITY;
+  // the keys whose holder here has, or is polling for, a table row: one through the table, or one a
+  // hand-over gave a row (then renewed by `renewal`); a hand-over leaves these alone
+  private readonly rows = new Map<string, { token: string; renewal?: NodeJS.Timeout }>();
 
   constructor(private readonly options: SqliteLockOptions) {
     this.local = new MemoryLock(options);
@@ -93,15 +64,45 @@ export class SqliteLock implements SessionLock {
         this.sql.prune.run(this.now());
       } catch {} // busy or closed: the next tick tries again
     }, 60_000).unref();
+    this.registry = new ProcessRegistry({
+      db: options.db,
+      token: this.tokenPrefix,
+      pid: this.pid,
+      ttlMs: options.ttlMs,
+      beatMs: options.beatMs ?? Math.min(250, Math.floor(options.ttlMs / 4)),
+      now: this.now,
+      convert: (now) => this.handOver(now),
+      goSolo: (now) => this.leaveTable(now),
+      onError: (err) => this.options.logger?.warn({ err }, 'session lock heartbeat failed; retrying'),
+    });
+  }
+
+  /** `solo`: no table writes; `joining`: waiting for the other processes; `shared`: the table. */
+  get mode(): LockMode {
+    return this.registry.mode;
+  }
+
+  tryAcquire(key: string): Release | undefined {
+    if (this.registry.mode !== 'solo') return undefined;
+    const releaseLocal = this.local.tryAcquire(key);
+    return releaseLocal && this.soloRelease(key, releaseLocal);
   }
 
   async acquire(key: string): Promise<Release> {
     const deadline = Date.now() + this.options.waitMs;
     const releaseLocal = await this.local.acquire(key);
+    if (this.registry.mode === 'solo') return this.soloRelease(key, releaseLocal);
     const token = `${this.tokenPrefix}.${++this.taken}`;
+    this.rows.set(key, { token });
     try {
-      await this.take(key, token, deadline);
+      // once on this path, the table even if the others leave meanwhile: it also has their markers
+      await pollUntilTaken(
+        () => (this.registry.mode !== 'joining' || this.registry.acknowledged()) && this.tryTake(key, token),
+        deadline,
+        () => this.busy(),
+      );
     } catch (err) {
+      this.rows.delete(key);
       releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw databaseError(err);
     }
@@ -109,28 +110,82 @@ export class SqliteLock implements SessionLock {
       this.options.ttlMs,
       () => this.extend(key, token),
       (outcome) => {
-        try {
-          if (outcome?.replaced) this.sql.replace.run(this.now() + REPLACED_FOR_MS, key, token);
-          else this.sql.release.run(key, token);
-        } catch (err) {
-          this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself');
-        }
+        this.rows.delete(key);
+        this.giveBack(key, token, outcome);
       },
       releaseLocal,
     );
   }
 
-  /** Stops the pruning timer; the database belongs to the store. */
+  /** Stops the timers and leaves the registry; the database belongs to the store. */
   close(): void {
     clearInterval(this.timer);
+    this.registry.close();
   }
 
-  private take(key: string, token: string, deadline: number): Promise<void> {
-    return pollUntilTaken(
-      () => this.tryTake(key, token),
-      deadline,
-      () => new SessionBusyError(`held by another process past ${this.options.waitMs} ms`),
-    );
+  /** A key held in solo mode: the local lock, and the row a hand-over may have given it since. */
+  private soloRelease(key: string, releaseLocal: Release): Release {
+    let released = false;
+    return (outcome) => {
+      if (released) return;
+      released = true;
+      const row = this.rows.get(key); // only a hand-over's: this holder never polled the table
+      if (row) {
+        this.rows.delete(key);
+        clearInterval(row.renewal);
+        this.giveBack(key, row.token, outcome);
+      }
+      releaseLocal(outcome);
+    };
+  }
+
+  /** Inside the registry's transaction: a row for every key held here without one, then the markers. */
+  private handOver(now: number): () => void {
+    const claimed: [string, string][] = [];
+    for (const key of this.local.heldKeys()) {
+      if (this.rows.has(key)) continue;
+      const token = `${this.tokenPrefix}.${++this.taken}`;
+      this.sql.claim.run(key, token, this.pid, now + this.options.ttlMs);
+      claimed.push([key, token]);
+    }
+    for (const [key, until] of this.local.replacedKeys()) this.sql.mark.run(key, this.pid, until);
+    return () => {
+      for (const [key, token] of claimed) {
+        const renewal = setInterval(() => this.extend(key, token), Math.floor(this.options.ttlMs / 3));
+        this.rows.set(key, { token, renewal: renewal.unref() });
+      }
+    };
+  }
+
+  /** Inside the registry's transaction: solo only if no live process's row is in the table. */
+  private leaveTable(now: number): (() => void) | undefined {
+    const mine = `${this.tokenPrefix}.`;
+    const pids = this.sql.foreign.all(now, mine.length, mine);
+    // live rows of a process that is not registered (an older version of this app) keep this one on
+    // the table while they show up, and for one lock lifetime after the last of them
+    if (pids.some(({ pid }) => !isGone(pid))) this.foreignUntil = now + this.options.ttlMs;
+    if (now < this.foreignUntil) return undefined;
+    // a login just done by a process that has since left still turns its old cookie away here
+    const markers = this.sql.markers.all(now);
+    return () => {
+      for (const { key, expires } of markers) this.local.markReplaced(key, expires);
+    };
+  }
+
+  private giveBack(key: string, token: string, outcome?: { replaced: boolean }): void {
+    try {
+      if (outcome?.replaced) this.sql.replace.run(this.now() + REPLACED_FOR_MS, key, token);
+      else this.sql.release.run(key, token);
+    } catch (err) {
+      this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself');
+    }
+  }
+
+  private busy(): SessionBusyError {
+    const { waitMs } = this.options;
+    return this.registry.mode === 'joining'
+      ? new SessionBusyError(`other processes did not share the lock table within ${waitMs} ms`)
+      : new SessionBusyError(`held by another process past ${waitMs} ms`);
   }
 
   private tryTake(key: string, owner: string): boolean {
