@@ -83,8 +83,15 @@ export class MemorySessionStore extends Store implements SessionStore {
     if (!this.tombstones.has(key)) {
       const userId = typeof session.userId === 'number' ? session.userId : undefined;
       const expires = expiresAt(session, this.now(), this.ttlMs);
-      this.cache.set(key, { json: JSON.stringify(session), expires, userId }); // disposes the old entry first
-      if (userId !== undefined) this.index.add(userId, key);
+      const json = JSON.stringify(session);
+      const entry = this.cache.get(key); // most recently used now, as set would make it
+      if (entry && entry.userId === userId) {
+        entry.json = json; // the usual save: same session, same user, the index already right
+        entry.expires = expires;
+      } else {
+        this.cache.set(key, { json, expires, userId }); // disposes the old entry first
+        if (userId !== undefined) this.index.add(userId, key);
+      }
       markWritten(session);
     }
     cb?.();
