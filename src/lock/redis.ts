@@ -40,6 +40,10 @@ const REPLACED = 'replaced-by-login';
  */
 export class RedisLock implements SessionLock {
   private readonly local: MemoryLock;
+  // owner tokens only need to differ between holders, across instances too: a random prefix per lock,
+  // then a counter (one randomBytes per process, not one per request, as in the SQLite lock)
+  private readonly tokenPrefix = randomBytes(16).toString('base64url');
+  private taken = 0;
 
   constructor(private readonly options: RedisLockOptions) {
     this.local = new MemoryLock(options);
@@ -49,7 +53,7 @@ export class RedisLock implements SessionLock {
     const deadline = Date.now() + this.options.waitMs;
     const releaseLocal = await this.local.acquire(sid);
     const key = `${this.options.prefix}${sid}`;
-    const token = randomBytes(16).toString('base64url');
+    const token = `${this.tokenPrefix}.${++this.taken}`;
     try {
       await this.take(key, token, deadline);
     } catch (err) {
