@@ -105,20 +105,20 @@ const row = (k: string) => {
 };
 console.log('   a µs    b µs   b − a');
 console.log(row('= busy'));
-console.log('\npieces of a request (innermost matching frame; see PIECES):');
-for (const k of keys
-  .filter((k) => k.startsWith('piece '))
-  .sort((p, q) => (b.get(q) ?? 0) - (a.get(q) ?? 0) - ((b.get(p) ?? 0) - (a.get(p) ?? 0))))
-  console.log(row(k));
-console.log('\nself time, native and Node internals charged to the nearest package or app file:');
-for (const k of keys
-  .filter((k) => k.startsWith('self '))
-  .sort((p, q) => (b.get(q) ?? 0) - (a.get(q) ?? 0) - ((b.get(p) ?? 0) - (a.get(p) ?? 0)))
-  .slice(0, Number(top)))
-  console.log(row(k));
-console.log('\ninclusive, by function (b − a largest first):');
-for (const k of keys
-  .filter((k) => k.startsWith('incl '))
-  .sort((p, q) => (b.get(q) ?? 0) - (a.get(q) ?? 0) - ((b.get(p) ?? 0) - (a.get(p) ?? 0)))
-  .slice(0, Number(top)))
-  console.log(row(k));
+/** The keys starting with `prefix`, by how much more b spends than a, at most `limit` of them. */
+function section(title: string, prefix: string, limit = Number.POSITIVE_INFINITY): void {
+  console.log(`\n${title}`);
+  const more = (k: string) => (b.get(k) ?? 0) - (a.get(k) ?? 0);
+  for (const k of keys
+    .filter((k) => k.startsWith(prefix))
+    .sort((p, q) => more(q) - more(p))
+    .slice(0, limit))
+    console.log(row(k));
+}
+section('pieces of a request (innermost matching frame; see PIECES):', 'piece ');
+section(
+  'self time, native and Node internals charged to the nearest package or app file:',
+  'self ',
+  Number(top),
+);
+section('inclusive, by function (b − a largest first):', 'incl ', Number(top));

@@ -33,6 +33,7 @@ export function sendJson(res: Response, body: unknown): void {
 
 /** Marks a response as per-session: never cached, and keyed by cookie in any cache that ignores no-store. */
 export function noStore(res: Response): void {
+  if (res.getHeader('cache-control') === 'no-store') return; // done already: only this sets it, with Vary
   res.setHeader('Cache-Control', 'no-store');
   addVary(res, 'Cookie');
 }
@@ -51,8 +52,7 @@ function addVary(res: Response, field: string): void {
 export const noStoreWithCookies: RequestHandler = (_req, res, next) => {
   const writeHead = res.writeHead as (...args: unknown[]) => Response;
   res.writeHead = function (this: Response, ...args: unknown[]) {
-    // the route's own noStore may have done it already (it sets no-store only with Vary: Cookie)
-    if (this.hasHeader('set-cookie') && this.getHeader('cache-control') !== 'no-store') noStore(this);
+    if (this.hasHeader('set-cookie')) noStore(this);
     return writeHead.apply(this, args);
   } as Response['writeHead'];
   next();

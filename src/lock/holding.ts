@@ -1,4 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import type { Release } from './types';
+
+/**
+ * Owner tokens for the locks held in a shared backend. They only need to differ between holders, across
+ * processes too: a random prefix per lock, then a counter (one randomBytes per process, not one per
+ * request).
+ */
+export class OwnerTokens {
+  readonly prefix = randomBytes(16).toString('base64url');
+  private taken = 0;
+
+  next(): string {
+    return `${this.prefix}.${++this.taken}`;
+  }
+}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
-import { pollUntilTaken, renewedRelease } from './holding';
+import { OwnerTokens, pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
@@ -40,10 +39,7 @@ const REPLACED = 'replaced-by-login';
  */
 export class RedisLock implements SessionLock {
   private readonly local: MemoryLock;
-  // owner tokens only need to differ between holders, across instances too: a random prefix per lock,
-  // then a counter (one randomBytes per process, not one per request, as in the SQLite lock)
-  private readonly tokenPrefix = randomBytes(16).toString('base64url');
-  private taken = 0;
+  private readonly tokens = new OwnerTokens();
 
   constructor(private readonly options: RedisLockOptions) {
     this.local = new MemoryLock(options);
@@ -53,7 +49,7 @@ export class RedisLock implements SessionLock {
     const deadline = Date.now() + this.options.waitMs;
     const releaseLocal = await this.local.acquire(sid);
     const key = `${this.options.prefix}${sid}`;
-    const token = `${this.tokenPrefix}.${++this.taken}`;
+    const token = this.tokens.next();
     try {
       await this.take(key, token, deadline);
     } catch (err) {

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger';
 import { type Database, databaseError, migrate } from '../sqlite-file';
-import { pollUntilTaken, renewedRelease } from './holding';
+import { OwnerTokens, pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
 import { isGone, type LockMode, ProcessRegistry } from './sqlite-registry';
@@ -43,10 +42,7 @@ export class SqliteLock implements SessionLock {
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
   private readonly registry: ProcessRegistry;
-  // owner tokens only need to differ between holders: a random prefix per lock, then a counter
-  // (one randomBytes per process, not one per request)
-  private readonly tokenPrefix = randomBytes(16).toString('base64url');
-  private taken = 0;
+  private readonly tokens = new OwnerTokens(); // its prefix is also this process's registry token
   private foreignUntil = Number.NEGATIVE_INFINITY;
   // the keys whose holder here has, or is polling for, a table row: one through the table, or one a
   // hand-over gave a row (then renewed by `renewal`); a hand-over leaves these alone
@@ -66,7 +62,7 @@ export class SqliteLock implements SessionLock {
     }, 60_000).unref();
     this.registry = new ProcessRegistry({
       db: options.db,
-      token: this.tokenPrefix,
+      token: this.tokens.prefix,
       pid: this.pid,
       ttlMs: options.ttlMs,
       beatMs: options.beatMs ?? Math.min(250, Math.floor(options.ttlMs / 4)),
@@ -92,7 +88,7 @@ export class SqliteLock implements SessionLock {
     const deadline = Date.now() + this.options.waitMs;
     const releaseLocal = await this.local.acquire(key);
     if (this.registry.mode === 'solo') return this.soloRelease(key, releaseLocal);
-    const token = `${this.tokenPrefix}.${++this.taken}`;
+    const token = this.tokens.next();
     this.rows.set(key, { token });
     try {
       // once on this path, the table even if the others leave meanwhile: it also has their markers
@@ -144,7 +140,7 @@ export class SqliteLock implements SessionLock {
     const claimed: [string, string][] = [];
     for (const key of this.local.heldKeys()) {
       if (this.rows.has(key)) continue;
-      const token = `${this.tokenPrefix}.${++this.taken}`;
+      const token = this.tokens.next();
       this.sql.claim.run(key, token, this.pid, now + this.options.ttlMs);
       claimed.push([key, token]);
     }
@@ -159,7 +155,7 @@ export class SqliteLock implements SessionLock {
 
   /** Inside the registry's transaction: solo only if no live process's row is in the table. */
   private leaveTable(now: number): (() => void) | undefined {
-    const mine = `${this.tokenPrefix}.`;
+    const mine = `${this.tokens.prefix}.`;
     const pids = this.sql.foreign.all(now, mine.length, mine);
     // live rows of a process that is not registered (an older version of this app) keep this one on
     // the table while they show up, and for one lock lifetime after the last of them
