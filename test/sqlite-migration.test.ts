@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/sqlite-file';
+import { migrate, openDatabase } from '../src/sqlite-file';
 import { storeKey } from '../src/stores/key';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { MIGRATIONS } from '../src/stores/sqlite-sql';
@@ -97,6 +97,43 @@ describe('upgrading a schema-1 SQLite session file', () => {
 
     expect(before).toBe(true); // the test sees them when they are there
     expect(after).toBe(false);
-    expect(version).toEqual({ version: 2 });
+    expect(version).toEqual({ version: 3 });
+  });
+});
+
+describe('upgrading a schema-2 SQLite session file', () => {
+  // rows written newest expiry first, so the table's own order is the reverse of the expiry order
+  function schemaTwoFile(expiries: number[]) {
+    const path = join(tempDir('sqlite-upgrade-'), 'app.db');
+    const db = openDatabase(path);
+    migrate(db, 'sessions', MIGRATIONS.slice(0, 2));
+    const insert = db.prepare('INSERT INTO sessions (sid, data, expires, user_id) VALUES (?, ?, ?, NULL)');
+    const ids = expiries.map(() => newId());
+    for (const [i, expires] of expiries.entries()) {
+      insert.run(storeKey(ids[i] as string), stored({ count: i + 1 }), expires);
+    }
+    db.close();
+    return { path, ids };
+  }
+
+  it('keeps every session and ends the one closest to expiry at the cap, as before', async () => {
+    const hour = 3_600_000;
+    const { path, ids } = schemaTwoFile([Date.now() + 3 * hour, Date.now() + 2 * hour, Date.now() + hour]);
+    const store = new SqliteSessionStore({ path, maxSessions: 3 });
+    const { app } = buildApp({ config: testConfig({ SESSION_STORE: 'sqlite' }), store });
+
+    await request(app).get('/increment').expect(200); // a fourth session: the soonest to expire goes
+    const counts = [];
+    for (const id of ids.slice(0, 2)) {
+      const res = await request(app)
+        .get('/increment')
+        .set('Cookie', `sid=${encodeURIComponent(signedSessionId(id))}`);
+      counts.push(res.body.count);
+    }
+    const gone = await new Promise((resolve) => store.get(ids[2] as string, (_err, s) => resolve(s)));
+
+    await store.close();
+    expect(counts).toEqual([2, 3]);
+    expect(gone).toBeNull();
   });
 });

@@ -67,6 +67,23 @@ describe('SqliteSessionStore', () => {
     expect(rows.map((r) => r.sid).sort()).toEqual(['s7', 's8', 's9'].map(storeKey).sort());
   });
 
+  it('moves a session later in the eviction order when a save or touch takes its expiry to a later minute', async () => {
+    const now = 1_000_000;
+    const store = new SqliteSessionStore({ path: tempFile(), maxSessions: 3, now: () => now });
+    for (const sid of ['saved', 'touched', 'idle'])
+      await call((cb) => store.set(sid, session(now + 1000), cb));
+    await call((cb) => store.set('saved', session(now + 120_000, 2), cb)); // two minutes on
+    await call((cb) => store.touch('touched', session(now + 120_000), cb));
+
+    await call((cb) => store.set('new', session(now + 1000), cb)); // past the cap: one goes
+
+    const rows = store.db.prepare<[], { sid: string }>('SELECT sid FROM sessions').all();
+    const saved = await call<SessionData | null>((cb) => store.get('saved', cb));
+    await store.close();
+    expect(rows.map((r) => r.sid).sort()).toEqual(['saved', 'touched', 'new'].map(storeKey).sort());
+    expect(saved?.count).toBe(2);
+  });
+
   it('holds the cap through the app when cookieless clients flood /increment', async () => {
     const store = new SqliteSessionStore({ path: tempFile(), maxSessions: 5 });
     const { app } = buildApp({ config, store });
@@ -85,7 +102,7 @@ describe('SqliteSessionStore', () => {
     const db = openDatabase(path);
     const row = db.prepare("SELECT version FROM schema_version WHERE name = 'sessions'").get();
     db.close();
-    expect(row).toEqual({ version: 2 });
+    expect(row).toEqual({ version: 3 });
   });
 
   it('reports a closed database as unavailable and closes twice without error', async () => {

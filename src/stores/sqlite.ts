@@ -3,7 +3,7 @@ import { assertWritable, type Database, databaseError, migrate, openDatabase } f
 import { storeKey } from './key';
 import { expiresAt, justWritten, markWritten, parseSession } from './record';
 import { endSessionByKey, endUserSessions, listUserSessions } from './sqlite-index';
-import { MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
+import { expiresMinute, MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
 import type { Callback, SessionStore, UserSession } from './types';
 
 export interface SqliteStoreOptions {
@@ -75,20 +75,26 @@ export class SqliteSessionStore extends Store implements SessionStore {
 
   // one transaction: update in place (another process may have inserted it meanwhile), or make room
   // and insert, unless the key was revoked moments ago (a late write must not bring it back)
-  private readonly insertWithinCap = (key: string, data: string, expires: number, userId: number | null) => {
-    if (this.sql.update.run(data, expires, userId, key).changes > 0) return;
+  private readonly insertWithinCap = (
+    key: string,
+    data: string,
+    expires: number,
+    userId: number | null,
+    minute: number,
+  ) => {
+    if (this.sql.move.run(data, expires, userId, minute, key).changes > 0) return;
     if (this.sql.tombstoned.get(key, this.now())) return;
     if (this.count >= this.maxSessions) {
       this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
     }
-    this.sql.insert.run(key, data, expires, userId);
+    this.sql.insert.run(key, data, expires, userId, minute);
     this.count++;
   };
 
   /** Deletes every expired row and tombstone and recounts (another process may share the file); returns how many rows. */
   prune(): number {
     const now = this.now();
-    const removed = this.sql.prune.run(now).changes;
+    const removed = this.sql.prune.run(expiresMinute(now), now).changes;
     this.sql.pruneTombstones.run(now);
     this.count = this.sql.rows.get()?.n ?? 0;
     return removed;
@@ -105,11 +111,16 @@ export class SqliteSessionStore extends Store implements SessionStore {
     this.run(cb, () => {
       const key = storeKey(sid);
       const expires = expiresAt(session, this.now(), this.ttlMs);
+      const minute = expiresMinute(expires);
       const data = JSON.stringify(session);
       const userId = userIdOf(session);
-      // most saves update a row that exists: one statement; a new session also needs the cap, in a transaction
-      if (this.sql.update.run(data, expires, userId, key).changes === 0)
-        this.insertTx(key, data, expires, userId);
+      // most saves update a row that exists, its expiry in the same minute: one statement that leaves
+      // the index alone; a new minute takes a second; a new session also needs the cap, in a transaction
+      if (
+        this.sql.update.run(data, expires, userId, key, minute).changes === 0 &&
+        this.sql.move.run(data, expires, userId, minute, key).changes === 0
+      )
+        this.insertTx(key, data, expires, userId, minute);
       markWritten(session);
     });
   }
@@ -121,8 +132,11 @@ export class SqliteSessionStore extends Store implements SessionStore {
     }
     this.run(cb, () => {
       const now = this.now();
-      // a revoked key has no row, so a late touch changes nothing
-      this.sql.touch.run(expiresAt(session, now, this.ttlMs), storeKey(sid), now);
+      const [expires, key] = [expiresAt(session, now, this.ttlMs), storeKey(sid)];
+      const minute = expiresMinute(expires);
+      // a revoked key has no row, so a late touch changes nothing; a new minute moves the index entry
+      if (this.sql.touch.run(expires, key, now, minute).changes === 0)
+        this.sql.touchMove.run(expires, minute, key, now);
     });
   }
 
