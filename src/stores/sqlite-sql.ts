@@ -1,3 +1,4 @@
+import type { SessionData } from 'express-session';
 import type { Database } from '../sqlite-file';
 import { storeKey } from './key';
 
@@ -43,6 +44,20 @@ export function scrubFreePages(db: Database): void {
 
 type Row = { sid: string; data: string; expires: number };
 
+/** One session as the store writes it: under its store key, indexed by user (NULL when anonymous). */
+export type SessionRow = {
+  key: string;
+  data: string;
+  expires: number;
+  userId: number | null;
+  minute: number;
+};
+
+export function sessionRow(key: string, session: SessionData, expires: number): SessionRow {
+  const userId = Number.isSafeInteger(session.userId) ? session.userId : null;
+  return { key, data: JSON.stringify(session), expires, userId, minute: expiresMinute(expires) };
+}
+
 /** Every query the SQLite session store runs, prepared once. `sid` holds the store key, never the ID. */
 export function prepareStatements(db: Database) {
   return {
@@ -50,15 +65,18 @@ export function prepareStatements(db: Database) {
       'SELECT data FROM sessions WHERE sid = ? AND expires > ?',
     ),
     // the usual save: the expiry stays in the minute the row has, so its index entry stays put
-    update: db.prepare<[string, number, number | null, string, number]>(
-      'UPDATE sessions SET data = ?, expires = ?, user_id = ? WHERE sid = ? AND expires_minute = ?',
+    update: db.prepare<[SessionRow]>(
+      `UPDATE sessions SET data = @data, expires = @expires, user_id = @userId
+       WHERE sid = @key AND expires_minute = @minute`,
     ),
     // a save whose expiry moved to another minute: about once a minute for an active session
-    move: db.prepare<[string, number, number | null, number, string]>(
-      'UPDATE sessions SET data = ?, expires = ?, user_id = ?, expires_minute = ? WHERE sid = ?',
+    move: db.prepare<[SessionRow]>(
+      `UPDATE sessions SET data = @data, expires = @expires, user_id = @userId, expires_minute = @minute
+       WHERE sid = @key`,
     ),
-    insert: db.prepare<[string, string, number, number | null, number]>(
-      'INSERT INTO sessions (sid, data, expires, user_id, expires_minute) VALUES (?, ?, ?, ?, ?)',
+    insert: db.prepare<[SessionRow]>(
+      `INSERT INTO sessions (sid, data, expires, user_id, expires_minute)
+       VALUES (@key, @data, @expires, @userId, @minute)`,
     ),
     // closest to expiry by the minute, then the oldest row: an index scan, never a sort of the table
     evict: db.prepare(

@@ -3,7 +3,15 @@ import { assertWritable, type Database, databaseError, migrate, openDatabase } f
 import { storeKey } from './key';
 import { expiresAt, justWritten, markWritten, parseSession } from './record';
 import { endSessionByKey, endUserSessions, listUserSessions } from './sqlite-index';
-import { expiresMinute, MIGRATIONS, prepareStatements, type Statements, scrubFreePages } from './sqlite-sql';
+import {
+  expiresMinute,
+  MIGRATIONS,
+  prepareStatements,
+  type SessionRow,
+  type Statements,
+  scrubFreePages,
+  sessionRow,
+} from './sqlite-sql';
 import type { Callback, SessionStore, UserSession } from './types';
 
 export interface SqliteStoreOptions {
@@ -20,8 +28,6 @@ export interface SqliteStoreOptions {
   now?: () => number;
   pruneIntervalMs?: number;
 }
-
-const userIdOf = (session: SessionData) => (Number.isSafeInteger(session.userId) ? session.userId : null);
 
 /**
  * A persistent session store in an embedded SQLite file: sessions survive restarts, expired rows
@@ -75,19 +81,13 @@ export class SqliteSessionStore extends Store implements SessionStore {
 
   // one transaction: update in place (another process may have inserted it meanwhile), or make room
   // and insert, unless the key was revoked moments ago (a late write must not bring it back)
-  private readonly insertWithinCap = (
-    key: string,
-    data: string,
-    expires: number,
-    userId: number | null,
-    minute: number,
-  ) => {
-    if (this.sql.move.run(data, expires, userId, minute, key).changes > 0) return;
-    if (this.sql.tombstoned.get(key, this.now())) return;
+  private readonly insertWithinCap = (row: SessionRow) => {
+    if (this.sql.move.run(row).changes > 0) return;
+    if (this.sql.tombstoned.get(row.key, this.now())) return;
     if (this.count >= this.maxSessions) {
       this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
     }
-    this.sql.insert.run(key, data, expires, userId, minute);
+    this.sql.insert.run(row);
     this.count++;
   };
 
@@ -109,18 +109,10 @@ export class SqliteSessionStore extends Store implements SessionStore {
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
     this.run(cb, () => {
-      const key = storeKey(sid);
-      const expires = expiresAt(session, this.now(), this.ttlMs);
-      const minute = expiresMinute(expires);
-      const data = JSON.stringify(session);
-      const userId = userIdOf(session);
+      const row = sessionRow(storeKey(sid), session, expiresAt(session, this.now(), this.ttlMs));
       // most saves update a row that exists, its expiry in the same minute: one statement that leaves
       // the index alone; a new minute takes a second; a new session also needs the cap, in a transaction
-      if (
-        this.sql.update.run(data, expires, userId, key, minute).changes === 0 &&
-        this.sql.move.run(data, expires, userId, minute, key).changes === 0
-      )
-        this.insertTx(key, data, expires, userId, minute);
+      if (this.sql.update.run(row).changes === 0 && this.sql.move.run(row).changes === 0) this.insertTx(row);
       markWritten(session);
     });
   }
