@@ -131,6 +131,19 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
     await vi.waitFor(async () => expect(await store.client.exists('lock:sess:abc')).toBe(0));
   });
 
+  it('releases by script hash, and sends the script again once Redis has forgotten it', async () => {
+    const store = await client();
+    const lock = lockOn(store, testConfig({ LOCK_TTL_MS: '30000' })); // would outlive the test unreleased
+    (await lock.acquire('first'))(); // Redis learns the release script
+    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:first')).toBe(0));
+    const release = await lock.acquire('second');
+    await store.client.sendCommand(['SCRIPT', 'FLUSH']); // as a Redis restart does
+
+    release();
+
+    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:second')).toBe(0));
+  });
+
   it('answers 503, not 500, while Redis is unreachable', async () => {
     const store = await client();
     const lock = lockOn(store);

@@ -1,5 +1,6 @@
 import { StoreUnavailableError, withDeadline } from '../errors';
 import type { Logger } from '../logger';
+import { runScript } from '../stores/redis-scripts';
 import { OwnerTokens, pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
 import { REPLACED_FOR_MS } from './replaced-sessions';
@@ -54,17 +55,16 @@ export class RedisLock implements SessionLock {
       await this.take(key, token, deadline);
     } catch (err) {
       // a SET that timed out may still land; take it back rather than block the session for ttlMs
-      if (err instanceof StoreUnavailableError)
-        this.call(['EVAL', DELETE_IF_OWNER, '1', key, token]).catch(() => {});
+      if (err instanceof StoreUnavailableError) this.script(DELETE_IF_OWNER, key, [token]).catch(() => {});
       releaseLocal(err instanceof SessionReplacedError ? { replaced: true } : undefined); // local waiters too
       throw err;
     }
     // commands on one connection run in order, so the next local waiter's SET comes after this DEL
     const giveBack = (outcome?: { replaced: boolean }) => {
-      const args = outcome?.replaced
-        ? ['EVAL', REPLACE_IF_OWNER, '1', key, token, REPLACED, String(REPLACED_FOR_MS)]
-        : ['EVAL', DELETE_IF_OWNER, '1', key, token];
-      this.call(args).catch((err) =>
+      const released = outcome?.replaced
+        ? this.script(REPLACE_IF_OWNER, key, [token, REPLACED, String(REPLACED_FOR_MS)])
+        : this.script(DELETE_IF_OWNER, key, [token]);
+      released.catch((err) =>
         this.options.logger?.warn({ err }, 'session lock release failed; it expires by itself'),
       );
     };
@@ -85,7 +85,7 @@ export class RedisLock implements SessionLock {
   }
 
   private extend(key: string, token: string): void {
-    this.call(['EVAL', EXTEND_IF_OWNER, '1', key, token, String(this.options.ttlMs)]).then(
+    this.script(EXTEND_IF_OWNER, key, [token, String(this.options.ttlMs)]).then(
       (kept) => {
         if (kept !== 1) this.options.logger?.warn('session lock expired while its request still ran');
       },
@@ -93,9 +93,18 @@ export class RedisLock implements SessionLock {
     );
   }
 
-  private async call(args: string[]): Promise<unknown> {
+  // by hash (EVALSHA), sent in full only when Redis does not have it yet
+  private script(script: string, key: string, args: string[]): Promise<unknown> {
+    return this.deadline(runScript(this.options.client, script, [key], args));
+  }
+
+  private call(args: string[]): Promise<unknown> {
+    return this.deadline(this.options.client.sendCommand(args));
+  }
+
+  private async deadline(command: Promise<unknown>): Promise<unknown> {
     try {
-      return await withDeadline(this.options.client.sendCommand(args), this.options.timeoutMs, 'lock');
+      return await withDeadline(command, this.options.timeoutMs, 'lock');
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
       throw new StoreUnavailableError(`lock: ${(err as Error)?.message}`);

@@ -149,13 +149,16 @@ export interface ScriptClient {
   sendCommand<T = unknown>(args: string[]): Promise<T>;
 }
 
-// computed once from the constants above, never written again
-const SHAS = new Map(
-  [SAVE, TOUCH, DESTROY, DESTROY_BY_KEY, DESTROY_BY_USER, LIST_BY_USER].map((script) => [
-    script,
-    hash('sha1', script, 'hex'),
-  ]),
-);
+// each script's SHA-1, computed on its first run: the scripts (these and the lock's) are constants
+const SHAS = new Map<string, string>();
+const shaOf = (script: string) => {
+  let sha = SHAS.get(script);
+  if (sha === undefined) {
+    sha = hash('sha1', script, 'hex');
+    SHAS.set(script, sha);
+  }
+  return sha;
+};
 
 /** EVALSHA, falling back to EVAL once when Redis has not seen the script (a restart flushes them). */
 export async function runScript<T>(
@@ -164,7 +167,7 @@ export async function runScript<T>(
   keys: string[],
   args: Array<string | number>,
 ): Promise<T> {
-  const sha = SHAS.get(script) ?? hash('sha1', script, 'hex');
+  const sha = shaOf(script);
   const tail = [String(keys.length), ...keys, ...args.map(String)];
   try {
     return await client.sendCommand<T>(['EVALSHA', sha, ...tail]);
