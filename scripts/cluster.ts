@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from './lib/app-instance';
 import { type PostgresServer, startPostgres } from './lib/postgres-server';
-import { freePort } from './lib/processes';
+import { freePort, waitFor } from './lib/processes';
 import { startRedisServer } from './lib/redis-server';
 
 type Stoppable = { stop(): Promise<void> };
@@ -49,6 +49,10 @@ async function main(): Promise<void> {
     );
     running.push(...instances);
     for (const instance of instances) instance.exited.then(() => void stopAll(1)); // one died: stop it all
+    // an instance listens before its Redis client has connected: "up" means each one answers /readyz
+    await Promise.all(
+      ports.map((port) => waitFor(`the instance on ${port} to be ready`, () => isReady(port))),
+    );
     console.log(
       [
         'cluster: up',
@@ -65,6 +69,12 @@ async function main(): Promise<void> {
     await stopAll(1);
   }
 }
+
+const isReady = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then(
+    (res) => res.ok,
+    () => false,
+  );
 
 /** One instance in its own working directory, as on its own machine, printing its warnings as `[port] …`. */
 async function startInstance(port: number, cwd: string, env: Record<string, string>) {
