@@ -43,14 +43,17 @@ async function call(url: string, path: string, { cookie, body }: { cookie?: stri
   return { status: res.status, body: parsed, cookie: set ?? cookie, headers: res.headers } satisfies Answer;
 }
 
-/** Resolves once the instance reports its user store ready (it migrates in the background). */
-async function usersReady(url: string): Promise<void> {
+/**
+ * Resolves once the instance reports both stores ready: users migrate in the background, and the
+ * Redis client connects in the background too (a request before that gets a 503).
+ */
+async function storesReady(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const { body } = await call(url, '/readyz');
-    if ((body.checks as Record<string, string> | undefined)?.users === 'ok') return;
+    const checks = (await call(url, '/readyz')).body.checks as Record<string, string> | undefined;
+    if (checks?.users === 'ok' && checks.sessions === 'ok') return;
     await new Promise((resolve) => setTimeout(resolve, 50)); // no event crosses the process boundary
   }
-  throw new Error(`${url}: users not ready`);
+  throw new Error(`${url}: stores not ready`);
 }
 
 let redis: RedisServer;
@@ -70,7 +73,7 @@ beforeAll(async () => {
     ),
   );
   [a, b] = spawned as [ServerProcess, ServerProcess];
-  await Promise.all([usersReady(a.url), usersReady(b.url)]);
+  await Promise.all([storesReady(a.url), storesReady(b.url)]);
 }, 60_000);
 afterAll(async () => {
   for (const server of [a, b]) server?.child.kill('SIGTERM');
@@ -136,7 +139,7 @@ describe.skipIf(!hasServices)('two instances sharing Redis and PostgreSQL', () =
     await running.until((r) => r.slice(during).filter((x) => x.status === 200).length >= 20);
     postgres.resume();
     await running.stop();
-    await usersReady(a.url);
+    await storesReady(a.url);
     const again = await call(a.url, '/signup', { body: { username: 'carol', password: PASSWORD } });
 
     expect(signup.status).toBe(503);
@@ -161,7 +164,7 @@ describe.skipIf(!hasServices)('two instances sharing Redis and PostgreSQL', () =
     const slowest = performance.now() - started;
     const count = await call(b.url, '/increment');
     await postgres.start();
-    await usersReady(b.url);
+    await storesReady(b.url);
     const again = await call(b.url, '/signup', { body: { username: 'dave', password: PASSWORD } });
 
     expect(refused.map((r) => r.status)).toEqual([503, 503, 503, 503]);
