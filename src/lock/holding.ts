@@ -34,6 +34,11 @@ export async function pollUntilTaken(
   }
 }
 
+/** Renews a lock held in a shared backend every ttl/3, so only a dead or frozen holder lets it expire. */
+export function renewEvery(ttlMs: number, renew: () => void): NodeJS.Timeout {
+  return setInterval(renew, Math.floor(ttlMs / 3)).unref();
+}
+
 /**
  * The release of a lock held in a shared backend: renewed every ttl/3 while held, so only a dead or
  * frozen holder lets it expire; released once, in the backend first and then the local queue, so the
@@ -45,7 +50,7 @@ export function renewedRelease(
   giveBack: (outcome?: { replaced: boolean }) => void,
   releaseLocal: Release,
 ): Release {
-  const timer = setInterval(renew, Math.floor(ttlMs / 3)).unref();
+  const timer = renewEvery(ttlMs, renew);
   let released = false;
   return (outcome) => {
     if (released) return;

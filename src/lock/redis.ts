@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { runScript } from '../stores/redis-scripts';
 import { OwnerTokens, pollUntilTaken, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
-import { REPLACED_FOR_MS } from './replaced-sessions';
+import { REPLACED_MARKER as REPLACED, REPLACED_FOR_MS } from './replaced-sessions';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 /** The one node-redis method the lock needs, so a test can hand in any client. */
@@ -30,7 +30,6 @@ const EXTEND_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return re
 // a login moved the session to a new ID: the key keeps a marker instead, which no token can equal,
 // so every instance turns the old ID away (SessionReplacedError) until it expires
 const REPLACE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`;
-const REPLACED = 'replaced-by-login';
 
 /**
  * A session lock shared by every instance on one Redis: SET key token NX PX ttl, deleted only by its

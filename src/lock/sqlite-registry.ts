@@ -171,10 +171,7 @@ export class ProcessRegistry {
       return stay ? { next: 'solo', after: stay } : { next: 'shared', after: this.options.convert(now) };
     }
     if (state === 'joining') return { next: others.every((row) => row.shared === 1) ? 'shared' : 'joining' };
-    if (others.length === 0) {
-      const after = this.options.goSolo(now);
-      return after ? { next: 'solo', after } : { next: 'shared' };
-    }
+    if (others.length === 0) return this.register(others, now); // alone again: solo if the table allows
     // one went solo believing us gone (we were frozen): wait for its next beat to convert
     return { next: others.some((row) => row.shared === 0) ? 'joining' : 'shared' };
   }

@@ -1,4 +1,5 @@
 import type { Database, Migration } from '../sqlite-file';
+import { REPLACED_MARKER as REPLACED } from './replaced-sessions';
 import { REGISTRY_TABLE } from './sqlite-registry';
 
 /** The lock's tables: append-only, as every migration. */
@@ -8,9 +9,8 @@ export const MIGRATIONS: Migration[] = [
    ) WITHOUT ROWID;`,
   REGISTRY_TABLE,
 ];
-// a login moved the session to a new ID: the row keeps this owner, which no token can equal, so every
-// process turns the old ID away (SessionReplacedError) until it expires
-export const REPLACED = 'replaced-by-login';
+// a login moved the session to a new ID: the row keeps REPLACED as its owner, which no token can
+// equal, so every process turns the old ID away (SessionReplacedError) until it expires
 
 /** The lock's statements, prepared once per connection. */
 export function prepare(db: Database) {

@@ -1,10 +1,10 @@
 import type { Logger } from '../logger';
 import { type Database, databaseError, migrate } from '../sqlite-file';
-import { OwnerTokens, pollUntilTaken, renewedRelease } from './holding';
+import { OwnerTokens, pollUntilTaken, renewEvery, renewedRelease } from './holding';
 import { MemoryLock } from './memory';
-import { REPLACED_FOR_MS } from './replaced-sessions';
+import { REPLACED_FOR_MS, REPLACED_MARKER } from './replaced-sessions';
 import { isGone, type LockMode, ProcessRegistry } from './sqlite-registry';
-import { MIGRATIONS, prepare, REPLACED } from './sqlite-statements';
+import { MIGRATIONS, prepare } from './sqlite-statements';
 import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
 
 export interface SqliteLockOptions {
@@ -147,8 +147,8 @@ export class SqliteLock implements SessionLock {
     for (const [key, until] of this.local.replacedKeys()) this.sql.mark.run(key, this.pid, until);
     return () => {
       for (const [key, token] of claimed) {
-        const renewal = setInterval(() => this.extend(key, token), Math.floor(this.options.ttlMs / 3));
-        this.rows.set(key, { token, renewal: renewal.unref() });
+        const renewal = renewEvery(this.options.ttlMs, () => this.extend(key, token));
+        this.rows.set(key, { token, renewal });
       }
     };
   }
@@ -190,7 +190,7 @@ export class SqliteLock implements SessionLock {
     if (this.sql.take.run({ key, owner, pid: this.pid, expires, now }).changes === 1) return true;
     const holder = this.sql.holder.get(key);
     if (!holder) return false; // released in between: the next poll finds it free
-    if (holder.owner === REPLACED) throw new SessionReplacedError();
+    if (holder.owner === REPLACED_MARKER) throw new SessionReplacedError();
     if (holder.pid === this.pid || !isGone(holder.pid)) return false;
     // its process is gone, so nothing will release or renew it: do not wait out the expiry
     return this.sql.takeOver.run(owner, this.pid, expires, key, holder.owner).changes === 1;
