@@ -1,35 +1,36 @@
 import express, { type Express } from 'express';
+import session from 'express-session';
 import { accountRoutes } from './accounts/account-routes';
 import { yourSessionsRoutes } from './accounts/sessions-routes';
 import { assetRoutes } from './assets/routes';
 import type { Config } from './config';
-import { homeRoutes } from './demo/home';
 import { demoRoutes } from './demo/routes';
 import { crossOriginProtection } from './http/cross-origin';
 import { healthRoutes, type ReadinessChecks } from './http/probes';
 import { createErrorHandler, noStoreWithCookies, notFound } from './http/replies';
+import { requestLogger } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { inspectRequests } from './inspector';
 import { sessionRoutes } from './inspector/routes';
-import { MemoryLock, type SessionLock, serializeSessions } from './lock';
-import { createLogger, type Logger, requestLogger } from './logger';
+import { MemoryLock } from './lock/memory';
+import { serializeSessions } from './lock/middleware';
+import type { SessionLock } from './lock/types';
+import { createLogger, type Logger } from './logger';
 import { createPasswordHasher, type PasswordHasher } from './login/password';
 import { authRoutes } from './login/routes';
 import { type AttemptLimiter, createAttemptLimiter } from './login/throttle';
-import { createSessionMiddleware } from './session/middleware';
-import { openDatabase } from './sqlite-file';
-import type { SessionStore } from './stores/types';
-import { SqliteUserStore } from './users/sqlite';
+import type { HashedKeyStore } from './stores/hashed-keys';
 import type { UserStore } from './users/types';
 
 export interface AppDeps {
   config: Config;
-  store: SessionStore;
+  /** the session store: a backend (memory, SQLite, Redis) behind the one that hashes the IDs */
+  store: HashedKeyStore;
+  /** users and their logins */
+  users: UserStore;
   logger?: Logger;
   /** per-session serialization; in-memory by default, Redis when instances share a Redis store */
   lock?: SessionLock;
-  /** server.ts passes the file-backed store; the default is an empty in-memory database */
-  users?: UserStore;
   hasher?: PasswordHasher;
   /** ms since epoch, for login lifetimes; tests move it */
   clock?: () => number;
@@ -43,14 +44,14 @@ export interface AppDeps {
 
 /**
  * Builds the whole app from its dependencies. No listening and no process.env here,
- * so every test can build its own app around its own store.
+ * so every test can build its own app around its own stores.
  */
 export function createApp({
   config,
   store,
+  users,
   logger = createLogger(config.logLevel),
   lock = new MemoryLock(config.lock),
-  users = new SqliteUserStore(openDatabase(':memory:')),
   hasher = createPasswordHasher({ cost: config.login.scryptCost, concurrency: config.login.hashConcurrency }),
   clock = Date.now,
   limiter = createAttemptLimiter(config),
@@ -73,16 +74,33 @@ export function createApp({
   app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
-  app.use(createSessionMiddleware(config, store));
+
+  // the lesson's session middleware: req.session, loaded from the store by the ID in a signed cookie
+  app.use(
+    session({
+      secret: config.session.secrets, // from SESSION_SECRET; the first signs, all verify
+      name: config.session.cookieName, // sid (__Host-sid when Secure)
+      store, // where the data lives, under the SHA-256 of each session ID
+      resave: false, // don't save session if unmodified
+      saveUninitialized: false, // don't create session until something stored
+      rolling: true, // send the cookie on every answer, so its expiry follows the last visit
+      cookie: {
+        httpOnly: true, // page scripts cannot read it
+        secure: config.session.secure, // HTTPS only; on by default in production
+        sameSite: 'lax', // not sent with another site's forms
+        maxAge: config.session.maxAgeMs, // idle lifetime: SESSION_MAX_AGE_SECONDS
+      },
+    }),
+  );
   app.use(inspectRequests(config, clock)); // notes the session as it arrived, for the inspector panel
 
   // routes
-  app.use(homeRoutes({ config, users, clock }));
-  app.use(authRoutes({ config, users, hasher, clock, limiter }));
-  app.use(demoRoutes(config));
+  const deps = { config, users, hasher, clock, limiter };
+  app.use(demoRoutes({ config, users }));
+  app.use(authRoutes(deps));
   app.use(sessionRoutes());
-  app.use(yourSessionsRoutes({ config, users, hasher, clock, limiter, store }));
-  app.use(accountRoutes({ config, users, hasher, clock, limiter, store }));
+  app.use(yourSessionsRoutes(deps));
+  app.use(accountRoutes(deps));
 
   // errors
   app.use(notFound);

@@ -1,15 +1,17 @@
 import type { Config } from './config';
 import { StartError } from './errors';
-import { MemoryLock, RedisLock, type SessionLock, SqliteLock } from './lock';
+import { MemoryLock } from './lock/memory';
+import type { SessionLock } from './lock/types';
 import type { Logger } from './logger';
 import { type AttemptLimiter, createAttemptLimiter } from './login/throttle';
-import { assertWritable, type Database, openDatabase } from './sqlite-file';
+import type { RedisClient } from './redis';
+import { assertNoOlderServer, claimFile } from './sqlite/claim';
+import { assertWritable, type Database, openDatabase } from './sqlite/database';
+import { HashedKeyStore } from './stores/hashed-keys';
 import { MemorySessionStore } from './stores/memory';
-import { RedisSessionStore } from './stores/redis';
-import { moveLegacyOnceReady } from './stores/redis-upgrade';
 import { SqliteSessionStore } from './stores/sqlite';
-import type { SessionStore } from './stores/types';
-import { createPostgresUserStore } from './users/postgres';
+import type { SessionBackend } from './stores/types';
+import { upgradeLogins } from './upgrade/logins';
 import { SqliteUserStore } from './users/sqlite';
 import type { UserStore } from './users/types';
 
@@ -17,7 +19,7 @@ type Check = () => Promise<void>;
 
 /** Everything the app needs from outside the process, and how to let go of it. */
 export interface Backends {
-  store: SessionStore;
+  store: HashedKeyStore;
   /** serializes the requests of one session; shared wherever the sessions are shared */
   lock: SessionLock;
   /** login attempt counters; in Redis when sessions are, so every instance counts together */
@@ -25,31 +27,50 @@ export interface Backends {
   users: UserStore;
   /** readiness probes by name: each resolves when its backend can serve (and write) */
   checks: { sessions: Check; users: Check };
-  /** closes the sessions, then the users, then the SQLite file they may share; safe to call twice */
+  /** closes the sessions, then the users, then the SQLite file; safe to call twice */
   close(): Promise<void>;
 }
 
-type Sessions = Pick<Backends, 'store' | 'lock' | 'limiter'>;
-type Users = { users: UserStore; check: Check; close?: () => Promise<void> };
+const PRUNE_EVERY_MS = 60_000;
 
 /**
- * Builds the session store, lock, limiter and user store that config names, and the only place that
- * knows which goes with which. Fails with StartError when the SQLite file cannot be opened or written;
- * Redis (and PostgreSQL) connect in the background, so the server starts while they are down.
+ * Builds the session store, lock, limiter and user store that config names: the only place that
+ * knows which goes with which, and the only one that loads the Redis client or `pg`, and only when
+ * config names them. Fails with StartError when the SQLite file is claimed by another server or
+ * cannot be written; Redis and PostgreSQL connect in the background, so the server starts while
+ * they are down.
  */
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
-  let db: Database | undefined;
-  const sqlite = () => (db ??= openSqlite(config.store.sqlitePath)); // opened only if something lives there
-  warn(config, logger);
-  const users = userBackend(config, logger, sqlite);
-  const { store, lock, limiter } = sessionBackend(config, logger, sqlite);
-  let closing: Promise<void> | undefined;
+  const closers: Array<() => unknown> = [];
   const close = async () => {
-    lock.close?.(); // its timers first: it writes through the store's file
-    await store.close().catch((err) => logger.error({ err }, 'closing the session store failed'));
-    await users.close?.().catch((err) => logger.error({ err }, 'closing the user store failed'));
-    if (db?.open) db.close(); // last: the session and user stores may both use it
+    for (const step of closers.reverse()) await Promise.resolve(step()).catch((err) => logger.error({ err }, 'close failed'));
   };
+  try {
+    return await open(config, logger, closers, close);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function open(config: Config, logger: Logger, closers: Array<() => unknown>, close: () => Promise<void>) {
+  const { store: s, users: u } = config;
+  const needsFile = s.kind === 'sqlite' || !u.databaseUrl;
+  warn(config, logger);
+  const db = needsFile ? await openSqlite(config, closers) : undefined;
+  const redis = s.kind === 'redis' ? await redisClient(config, logger) : undefined;
+
+  const users = await userStore(config, logger, db, closers);
+  const backend = await sessionBackend(config, db, redis);
+  closers.push(() => backend.close());
+  await upgradeLogins({ backend, users: users.users, db, redis, config, logger });
+
+  const store = new HashedKeyStore(backend, s.timeoutMs, redis ? (await import('./redis')).redisError : undefined);
+  const lock = redis ? await redisLock(config, redis, logger) : new MemoryLock(config.lock);
+  const limiter = createAttemptLimiter(config, redis);
+  const prune = setInterval(() => void users.users.pruneLogins(Date.now()).catch(() => {}), PRUNE_EVERY_MS);
+  closers.push(() => clearInterval(prune.unref()));
+  let closing: Promise<void> | undefined;
   return {
     store,
     lock,
@@ -60,79 +81,74 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   };
 }
 
-function sessionBackend(config: Config, logger: Logger, sqlite: () => Database): Sessions {
-  const local = () => ({ lock: new MemoryLock(config.lock), limiter: createAttemptLimiter(config) });
-  // the idle lifetime for cookies without an expiry; ended sessions refuse writes as long as a lock can be held
-  const lifetimes = { ttlMs: config.session.maxAgeMs, tombstoneMs: config.lock.ttlMs };
-  switch (config.store.kind) {
-    case 'memory':
-      return {
-        store: new MemorySessionStore({ ...lifetimes, maxSessions: config.store.memoryMaxSessions }),
-        ...local(),
-      };
-    case 'sqlite': {
-      const store = new SqliteSessionStore({
-        ...lifetimes,
-        db: sqlite(),
-        maxSessions: config.store.sqliteMaxSessions,
-      });
-      // in the file itself, so processes sharing it serialize each session too
-      const lock = new SqliteLock({ ...config.lock, db: store.db, logger });
-      return { store, lock, limiter: createAttemptLimiter(config) };
-    }
-    case 'redis': {
-      const { redisUrl: url, redisPrefix: prefix, timeoutMs } = config.store;
-      const maxSessions = config.store.redisMaxSessions;
-      const store = new RedisSessionStore({ ...lifetimes, url, prefix, timeoutMs, maxSessions, logger });
-      moveLegacyOnceReady(store, logger);
-      return {
-        store,
-        lock: redisLock(config, store, logger),
-        limiter: createAttemptLimiter(config, store.client),
-      };
-    }
-  }
+async function sessionBackend(config: Config, db?: Database, redis?: RedisClient): Promise<SessionBackend> {
+  const { store, session } = config;
+  if (store.kind === 'memory')
+    return new MemorySessionStore({ maxSessions: store.memoryMaxSessions, ttlMs: session.maxAgeMs });
+  if (store.kind === 'sqlite' && db)
+    return new SqliteSessionStore({ db, maxSessions: store.sqliteMaxSessions, ttlMs: session.maxAgeMs });
+  const { RedisSessionStore } = await import('./stores/redis');
+  return new RedisSessionStore({
+    client: redis as RedisClient,
+    prefix: store.redisPrefix,
+    maxSessions: store.redisMaxSessions,
+    ttlMs: session.maxAgeMs,
+    timeoutMs: store.timeoutMs,
+  });
+}
+
+async function redisClient(config: Config, logger: Logger): Promise<RedisClient> {
+  const { createRedisClient } = await import('./redis');
+  return createRedisClient(config.store.redisUrl, config.store.timeoutMs, logger);
 }
 
 /** The lock for a Redis store: on its client, so every instance on that Redis takes the same lock. */
-export function redisLock(config: Config, store: RedisSessionStore, logger: Logger): RedisLock {
+async function redisLock(config: Config, client: RedisClient, logger: Logger): Promise<SessionLock> {
+  const { RedisLock } = await import('./lock/redis');
   return new RedisLock({
     ...config.lock,
-    client: store.client,
+    client,
     prefix: `lock:${config.store.redisPrefix}`, // outside the session prefix: a scan of sessions never sees locks
     timeoutMs: config.store.timeoutMs,
     logger,
   });
 }
 
-function userBackend(config: Config, logger: Logger, sqlite: () => Database): Users {
+async function userStore(config: Config, logger: Logger, db: Database | undefined, closers: Array<() => unknown>) {
+  const lifetimes = { idleMs: config.session.maxAgeMs, maxAgeMs: config.login.maxAgeMs };
   const { databaseUrl: url, databasePoolSize: poolSize } = config.users;
-  if (url) {
-    // connects and migrates in the background: the server starts while PostgreSQL is down
-    const users = createPostgresUserStore({ url, poolSize, timeoutMs: config.store.timeoutMs, logger });
-    return { users, check: () => users.ping(), close: () => users.close() };
+  if (!url) {
+    const file = db as Database;
+    return { users: new SqliteUserStore(file, lifetimes) as UserStore, check: async () => assertWritable(file) };
   }
-  const db = sqlite();
-  return { users: new SqliteUserStore(db), check: async () => assertWritable(db) };
+  // connects and migrates in the background: the server starts while PostgreSQL is down
+  const { createPostgresUserStore } = await import('./users/postgres');
+  const users = createPostgresUserStore({ url, poolSize, timeoutMs: config.store.timeoutMs, logger, lifetimes });
+  closers.push(() => users.close());
+  return { users, check: () => users.ping() };
 }
 
-/** The SQLite file, open and writable, or a StartError that says which and why in one line. */
-function openSqlite(path: string): Database {
+/** The SQLite file, claimed for this process, open and writable, or a StartError that says why in one line. */
+async function openSqlite(config: Config, closers: Array<() => unknown>): Promise<Database> {
+  const path = config.store.sqlitePath;
+  if (path !== ':memory:') {
+    const release = await claimFile(path, config.store.sqliteClaimWaitMs);
+    closers.push(release);
+  }
   let db: Database | undefined;
   try {
     db = openDatabase(path);
+    closers.push(() => db?.open && db.close());
+    assertNoOlderServer(db, path, config.lock.ttlMs);
     assertWritable(db); // a read-only file opens; it fails on the first write
     return db;
   } catch (err) {
-    db?.close();
+    if (err instanceof StartError) throw err;
     const { code, message } = err as { code?: string; message?: string };
     const what = db || code?.startsWith('SQLITE_READONLY') ? 'written' : 'opened';
-    throw new StartError(
-      `database ${path} cannot be ${what} (${code ?? message}): check the file and its directory`,
-      {
-        cause: err,
-      },
-    );
+    throw new StartError(`database ${path} cannot be ${what} (${code ?? message}): check the file and its directory`, {
+      cause: err,
+    });
   }
 }
 
@@ -141,7 +157,5 @@ function warn(config: Config, logger: Logger): void {
   if (config.store.kind === 'memory')
     logger.warn('SESSION_STORE=memory: sessions are lost on restart and not shared between instances');
   if (config.store.kind === 'redis' && !config.users.databaseUrl)
-    logger.warn(
-      'SESSION_STORE=redis with users in SQLite: users are per machine; set DATABASE_URL to share them',
-    );
+    logger.warn('SESSION_STORE=redis with users in SQLite: users are per machine; set DATABASE_URL to share them');
 }

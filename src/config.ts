@@ -21,6 +21,8 @@ export interface Config {
     kind: StoreKind;
     sqlitePath: string;
     sqliteMaxSessions: number;
+    /** how long a second server waits for the SQLite file before it gives up */
+    sqliteClaimWaitMs: number;
     memoryMaxSessions: number;
     redisUrl: string;
     redisPrefix: string;
@@ -48,6 +50,8 @@ export interface Config {
     maxCounters: number;
     /** how recent a password entry must be to end sessions or delete the account */
     reauthMaxAgeMs: number;
+    /** signing out also clears every cookie of the site (Clear-Site-Data: "cookies") */
+    clearSiteCookies: boolean;
   };
   lock: {
     waitMs: number;
@@ -103,6 +107,8 @@ export function loadConfig(
   const secure = e.bool('COOKIE_SECURE', production);
   const passwordMinLength = e.int('PASSWORD_MIN_LENGTH', 15, 8, 128);
   const headersTimeoutMs = e.int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
+  const shutdownTimeoutMs = e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000);
+  const shutdownDelayMs = e.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000);
 
   return {
     production,
@@ -121,6 +127,8 @@ export function loadConfig(
       kind: e.oneOf('SESSION_STORE', ['sqlite', 'memory', 'redis'], 'sqlite'),
       sqlitePath: e.str('SQLITE_PATH', 'data/app.db'),
       sqliteMaxSessions: e.int('SQLITE_MAX_SESSIONS', 1_000_000, 1, 1e9),
+      // long enough for a first server to finish draining: SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS and a little
+      sqliteClaimWaitMs: e.int('SQLITE_CLAIM_WAIT_MS', shutdownDelayMs + shutdownTimeoutMs + 2000, 0, 3_600_000),
       memoryMaxSessions: e.int('MEMORY_MAX_SESSIONS', 10_000, 1, 1e8),
       redisUrl: e.str('REDIS_URL', 'redis://127.0.0.1:6379'),
       redisPrefix: e.str('REDIS_PREFIX', 'sess:'),
@@ -145,6 +153,7 @@ export function loadConfig(
       allowedOrigins: e.list('ALLOWED_ORIGINS'),
       maxCounters: e.int('LOGIN_MAX_COUNTERS', 100_000, 1, 1e8),
       reauthMaxAgeMs: e.int('REAUTH_MAX_AGE_SECONDS', 300, 1, 86_400) * 1000,
+      clearSiteCookies: e.bool('CLEAR_SITE_COOKIES', false),
     },
     users: {
       databaseUrl: e.str('DATABASE_URL', ''),
@@ -167,8 +176,8 @@ export function loadConfig(
         600_000,
       ),
       keepAliveTimeoutMs: e.int('KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
-      shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
-      shutdownDelayMs: e.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+      shutdownTimeoutMs,
+      shutdownDelayMs,
     },
   };
 }

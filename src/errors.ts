@@ -27,24 +27,6 @@ export class UserStoreUnavailableError extends HttpError {
   }
 }
 
-/** Rejects with StoreUnavailableError when the promise has not settled within ms. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what = 'store call'): Promise<T> {
-  // one promise and one timer per call (a race and a finally cost four more promises on every call)
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreUnavailableError(`${what} timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
-}
-
 /** The server cannot start as configured (a port in use, a database it cannot write): one line, exit 1. */
 export class StartError extends Error {
   constructor(message: string, options?: ErrorOptions) {

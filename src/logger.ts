@@ -1,16 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pinoPretty from 'pino-pretty';
 
 export type { Logger };
-
-declare module 'http' {
-  interface IncomingMessage {
-    /** the app's logger bound to this request's id */
-    log: Logger;
-  }
-}
 
 /**
  * Whether the log should be lines for a person to read: in development, at a terminal or under
@@ -62,104 +53,6 @@ export function createLogger(
   };
   const out = destination ?? (pretty ? pinoPretty(prettyOptions) : undefined); // stdout unless a test captures it
   return out ? pino(options, out) : pino(options);
-}
-
-// what req.log and the request's line need, kept on the request as one plain property
-const LOG_STATE = Symbol('request log');
-interface LogState {
-  logger: Logger;
-  reqId: number;
-  start: number;
-  child?: Logger;
-}
-type Logged = IncomingMessage & { [LOG_STATE]?: LogState };
-
-/**
- * req.log, defined once on the requests' prototype rather than on each request: a getter added to
- * the request itself would change its shape on every request, and the router reads it all the way.
- * Most requests never log anything of their own, so their child logger is made on first use.
- */
-function defineLogGetter(req: IncomingMessage): void {
-  const proto = Object.getPrototypeOf(req) as object;
-  if (Object.hasOwn(proto, 'log')) return; // each app's request prototype gets it once
-  Object.defineProperty(proto, 'log', {
-    configurable: true,
-    get(this: Logged) {
-      const state = this[LOG_STATE];
-      if (!state) throw new Error('req.log used before the request logger ran');
-      state.child ??= state.logger.child({ reqId: state.reqId });
-      return state.child;
-    },
-  });
-}
-
-const pathOf = (url: string) => {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-};
-
-const { streamSym, chindingsSym } = pino.symbols;
-type RequestOutcome =
-  | 'request completed'
-  | 'request aborted'
-  | 'request refused: unavailable'
-  | 'request errored';
-// pino's documented symbols for integrations: the stream it writes to and its bindings as JSON
-const streamOf = (logger: Logger) =>
-  (logger as unknown as Record<symbol, { write(line: string): void }>)[streamSym];
-const bindingsOf = (logger: Logger) => (logger as unknown as Record<symbol, string>)[chindingsSym];
-
-/**
- * The request's line, as `logger.info(fields, msg)` would write it with pino's default options
- * (level, time, the logger's bindings, the fields, msg), built in one template and handed to the
- * logger's own stream. Half the cost of a logger call: nothing in it (method, path, status, times)
- * needs pino's serializers or redaction. test/logger.test.ts checks it against pino's own line.
- */
-export function writeRequestLine(
-  logger: Logger,
-  level: 'info' | 'warn' | 'error',
-  fields: { reqId: number; method: string; path: string; status: number; responseTime: number },
-  msg: RequestOutcome,
-): void {
-  if (!logger.isLevelEnabled(level)) return;
-  const { reqId, method, path, status, responseTime } = fields;
-  streamOf(logger)?.write(
-    `{"level":${logger.levels.values[level]},"time":${Date.now()}${bindingsOf(logger)},"reqId":${reqId},"req":{"method":${JSON.stringify(method)},"path":${JSON.stringify(path)}},"res":{"status":${status}},"responseTime":${responseTime},"msg":"${msg}"}\n`,
-  );
-}
-
-// one listener for every request, reading what the logger noted on it: no closure per request
-function logOnClose(this: ServerResponse & { req: Logged }) {
-  const state = this.req[LOG_STATE];
-  if (!state) return;
-  const status = this.statusCode;
-  const fields = {
-    reqId: state.reqId,
-    method: this.req.method ?? '',
-    path: pathOf((this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? ''),
-    status,
-    responseTime: Date.now() - state.start,
-  };
-  const { logger } = state;
-  if (!this.writableFinished) writeRequestLine(logger, 'info', fields, 'request aborted');
-  else if (status === 503) writeRequestLine(logger, 'warn', fields, 'request refused: unavailable');
-  else if (status >= 500) writeRequestLine(logger, 'error', fields, 'request errored');
-  else writeRequestLine(logger, 'info', fields, 'request completed');
-}
-
-/**
- * One line per request when it ends: id, method, path (no query string), status and time; never
- * headers or cookies. Hand-written rather than pino-http, which builds two child loggers per request
- * and serialises the request into one of them, a large share of a short request's CPU.
- */
-export function requestLogger(logger: Logger): RequestHandler {
-  let lastId = 0;
-  return (req, res, next) => {
-    defineLogGetter(req);
-    (req as Logged)[LOG_STATE] = { logger, reqId: ++lastId, start: Date.now() };
-    res.on('close', logOnClose); // 'close' comes once: no once() wrapper needed
-    next();
-  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { StartError } from './errors';
 import { createHttpServer, listen } from './http/server';
 import { createLogger, type Logger, wantsPrettyLogs } from './logger';
-import { localSecret } from './session/local-secret';
+import { localSecret } from './local-secret';
 
 const LOCAL_SECRET_FILE = 'data/session-secret';
 

@@ -2,17 +2,18 @@ import { type Request, Router } from 'express';
 import { bodyErrors, bodyField, bodyParsers } from '../http/body';
 import { allow, reply } from '../http/replies';
 import { readCredentials } from '../login/credentials';
-import { loggedInUser, requireLogin, setCookieKind } from '../login/current-user';
-import { endSession, regenerateSession, requireSession, saveSession } from '../session/middleware';
+import { current, requireLogin, signedOut } from '../login/current-login';
+import { signOut } from '../login/routes';
+import { regenerateSession, saveSession } from '../session';
 import type { User } from '../users/types';
 import { passwordPage } from './pages';
-import { checkPassword, refusePassword, requireRecentAuth } from './reauth';
-import { done, type SessionsDeps } from './sessions-routes';
+import { checkPassword, type ReauthDeps, refusePassword, requireRecentAuth } from './reauth';
+import { done } from './sessions-routes';
 
 type PasswordErrors = { currentPassword?: string; newPassword?: string };
 
 /** Reads {currentPassword, newPassword}; the new one must pass the signup rules. */
-function readPasswordChange(body: unknown, rules: SessionsDeps['config']['login'], user: User) {
+function readPasswordChange(body: unknown, rules: ReauthDeps['config']['login'], user: User) {
   const errors: PasswordErrors = {};
   const current = bodyField(body, 'currentPassword');
   if (current === undefined || current === '') errors.currentPassword = 'Current password is required';
@@ -26,19 +27,20 @@ function readPasswordChange(body: unknown, rules: SessionsDeps['config']['login'
   return { ok: true as const, current: current as string, next: next as string };
 }
 
-/** Moves the session to a new ID keeping what it holds (as a login does, so an old copy of the cookie is worthless). */
-async function moveSession(req: Request, now: number, generation: number): Promise<void> {
-  // regenerateSession records the replaced ID's prefix on the new session; the old one's goes
-  const { cookie: _, previousIdPrefix: _previous, ...kept } = requireSession(req);
-  await regenerateSession(req);
-  Object.assign(requireSession(req), kept, { generation, authAt: now });
-  setCookieKind(req, kept.persistent ?? true);
+/**
+ * Moves this browser's session to a new ID, keeping its count and login, as a login does: a copy of the
+ * old cookie is worthless now.
+ */
+async function moveSession(req: Request): Promise<void> {
+  const { count, loginId } = req.session;
+  await regenerateSession(req, { count });
+  req.session.loginId = loginId;
   await saveSession(req);
 }
 
 /** Changing the password and deleting the account. */
-export function accountRoutes(deps: SessionsDeps): Router {
-  const { config, users, store, hasher, clock } = deps;
+export function accountRoutes(deps: ReauthDeps): Router {
+  const { config, users, hasher } = deps;
   const router = Router();
   const loggedIn = requireLogin(deps);
   const body = bodyParsers(config);
@@ -52,7 +54,8 @@ export function accountRoutes(deps: SessionsDeps): Router {
       }),
     )
     .post(body, loggedIn, async (req, res) => {
-      const input = readPasswordChange(req.body, config.login, loggedInUser(res));
+      const { login, user } = current(res);
+      const input = readPasswordChange(req.body, config.login, user);
       if (!input.ok) {
         const { errors } = input;
         return reply(req, res, 400, {
@@ -60,15 +63,15 @@ export function accountRoutes(deps: SessionsDeps): Router {
           html: () => passwordPage(config, { errors }),
         });
       }
-      const check = await checkPassword(deps, req, loggedInUser(res), input.current);
+      const check = await checkPassword(deps, req, user, input.current);
       if (!check.ok) {
         const form = (message: string) => passwordPage(config, { message });
         return refusePassword(req, res, check, { form, wrong: 'Current password is wrong' });
       }
-      await users.setPasswordHash(loggedInUser(res).id, await hasher.hash(input.next));
-      await store.destroyByUser(loggedInUser(res).id, { except: req.sessionID });
-      await moveSession(req, clock(), await users.bumpGeneration(loggedInUser(res).id));
-      done(req, res, { message: 'Password changed' }, '/profile');
+      const signedOutElsewhere = await users.changePassword(login.id, user.id, await hasher.hash(input.next));
+      if (signedOutElsewhere === undefined) return signedOut(req, res);
+      await moveSession(req);
+      done(req, res, { message: 'Password changed', signedOutElsewhere }, '/profile');
     })
     .all(allow('GET', 'HEAD', 'POST'));
 
@@ -79,10 +82,10 @@ export function accountRoutes(deps: SessionsDeps): Router {
       loggedIn,
       requireRecentAuth(deps, { action: () => '/account/delete', always: true }),
       async (req, res) => {
-        const { id } = loggedInUser(res);
-        await store.destroyByUser(id); // first: should this fail, the account is still whole
-        await users.delete(id);
-        await endSession(req, res, config, 'Error deleting the account');
+        const { login, user } = current(res);
+        if (!(await users.deleteUser(login.id, user.id))) return signedOut(req, res); // its logins go with it
+        delete req.session.loginId; // the row is gone already
+        await signOut(deps, req, res);
         done(req, res, { message: 'Account deleted' }, '/');
       },
     )

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
 import { clientIp, setRetryAfter } from '../login/client-key';
-import { type LoginDeps, loggedInUser } from '../login/current-user';
+import { current, type LoginDeps, signedOut } from '../login/current-login';
 import type { PasswordHasher } from '../login/password';
 import { type AttemptLimiter, refundIfBusy } from '../login/throttle';
 import type { User } from '../users/types';
@@ -57,9 +57,9 @@ export function requireRecentAuth(
   { action, always = false }: { action: (req: Request) => string; always?: boolean },
 ): RequestHandler {
   return async (req, res, next) => {
-    const session = req.session; // requireLogin has checked it is there
+    const { login, user } = current(res);
     const password = bodyField(req.body, 'password');
-    const fresh = !always && deps.clock() - (session.authAt ?? 0) < deps.config.login.reauthMaxAgeMs;
+    const fresh = !always && deps.clock() - login.authAt < deps.config.login.reauthMaxAgeMs;
     if (password === undefined || password === '') {
       if (fresh) return next();
       return reply(req, res, 403, {
@@ -73,11 +73,12 @@ export function requireRecentAuth(
         html: () => confirmPage(action(req), 'Password must be a single text value'),
       });
     }
-    const check = await checkPassword(deps, req, loggedInUser(res), password);
+    const check = await checkPassword(deps, req, user, password);
     if (!check.ok) {
       return refusePassword(req, res, check, { form: (message) => confirmPage(action(req), message) });
     }
-    session.authAt = deps.clock();
+    // the login's own row records it, and must still be there to
+    if (!(await deps.users.confirmPassword(login.id, deps.clock()))) return signedOut(req, res);
     next();
   };
 }

@@ -1,87 +1,74 @@
 import { type Request, type Response, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
-import { allow, noStore, prefersHtml, reply, replyMessage } from '../http/replies';
-import { loggedInUser, requireLogin } from '../login/current-user';
-import { endSession, saveSession } from '../session/middleware';
-import type { SessionStore } from '../stores/types';
+import { allow, noStore, prefersHtml, reply, replyMessage, sendJson } from '../http/replies';
+import { current, requireLogin, signedOut } from '../login/current-login';
+import { signOut } from '../login/routes';
 import { sessionsPage } from './pages';
 import { type ReauthDeps, requireRecentAuth } from './reauth';
-import { HANDLE_PATTERN, listSessions } from './session-list';
-
-export interface SessionsDeps extends ReauthDeps {
-  store: SessionStore;
-}
+import { HANDLE_PATTERN, listed } from './session-list';
 
 /** JSON for clients, a 303 for forms. */
 export function done(req: Request, res: Response, json: unknown, location: string) {
   noStore(res);
   if (prefersHtml(req)) return res.vary('Accept').redirect(303, location);
-  res.vary('Accept').json(json);
+  sendJson(res.vary('Accept'), json);
 }
 
 /**
- * "Your sessions": list them and end any, the others, or all. Revoking never waits for the target's
- * lock (it may be this very request's): the store's tombstone drops a write of a revoked session.
+ * "Your sessions": the user's logins, and ending one, the others, or all. Each is a row operation
+ * that checks the acting login in the same transaction: `undefined` means this browser's own login
+ * was ended meanwhile, so it acts on nothing and is signed out.
  */
-export function yourSessionsRoutes(deps: SessionsDeps): Router {
-  const { config, users, store } = deps;
+export function yourSessionsRoutes(deps: ReauthDeps): Router {
+  const { config, users, clock } = deps;
   const router = Router();
   const loggedIn = requireLogin(deps);
   const body = bodyParsers(config);
+  const recentAuth = (action: (req: Request) => string) => requireRecentAuth(deps, { action });
 
   router
     .route('/sessions')
     .get(loggedIn, async (req, res) => {
-      const sessions = (await listSessions(deps, req, loggedInUser(res))).map((s) => s.shown);
+      const { login, user } = current(res);
+      const sessions = (await users.listLogins(user.id, clock())).map((l) => listed(l, login.id));
       reply(req, res, 200, { json: { sessions }, html: () => sessionsPage(sessions) });
     })
     .all(allow('GET', 'HEAD'));
 
   router
     .route('/sessions/revoke-others')
-    .post(
-      body,
-      loggedIn,
-      requireRecentAuth(deps, { action: () => '/sessions/revoke-others' }),
-      async (req, res) => {
-        const revoked = await store.destroyByUser(loggedInUser(res).id, { except: req.sessionID });
-        // a session the index missed still dies at its next request; this one stays, re-stamped
-        req.session.generation = await users.bumpGeneration(loggedInUser(res).id);
-        await saveSession(req);
-        done(req, res, { revoked }, '/sessions');
-      },
-    )
+    .post(body, loggedIn, recentAuth(() => '/sessions/revoke-others'), async (req, res) => {
+      const { login, user } = current(res);
+      const revoked = await users.endOtherLogins(login.id, user.id);
+      if (revoked === undefined) return signedOut(req, res);
+      done(req, res, { revoked }, '/sessions');
+    })
     .all(allow('POST'));
 
   router
     .route('/sessions/revoke-all')
-    .post(
-      body,
-      loggedIn,
-      requireRecentAuth(deps, { action: () => '/sessions/revoke-all' }),
-      async (req, res) => {
-        const revoked = await store.destroyByUser(loggedInUser(res).id); // this one too
-        await users.bumpGeneration(loggedInUser(res).id);
-        await endSession(req, res, config, 'Error signing out');
-        done(req, res, { revoked }, '/');
-      },
-    )
+    .post(body, loggedIn, recentAuth(() => '/sessions/revoke-all'), async (req, res) => {
+      const { login, user } = current(res);
+      const others = await users.endOtherLogins(login.id, user.id);
+      if (others === undefined) return signedOut(req, res);
+      await signOut(deps, req, res); // and this one
+      done(req, res, { revoked: others + 1 }, '/');
+    })
     .all(allow('POST'));
 
   const revokeAction = (req: Request) => `/sessions/${encodeURIComponent(String(req.params.id))}/revoke`;
   router
     .route('/sessions/:id/revoke')
-    .post(body, loggedIn, requireRecentAuth(deps, { action: revokeAction }), async (req, res) => {
+    .post(body, loggedIn, recentAuth(revokeAction), async (req, res) => {
+      const { login, user } = current(res);
       const id = String(req.params.id);
-      const found = HANDLE_PATTERN.test(id)
-        ? (await listSessions(deps, req, loggedInUser(res))).find((s) => s.shown.id === id)
-        : undefined;
-      if (!found) return replyMessage(req, res, 404, 'Session not found'); // unknown and not yours alike
-      if (found.shown.current) {
-        await endSession(req, res, config, 'Error signing out'); // revoking this one is a logout
+      if (id === login.id) {
+        await signOut(deps, req, res); // ending this one is a logout
         return done(req, res, { revoked: 1 }, '/');
       }
-      if (!(await store.destroyByKey(found.key))) return replyMessage(req, res, 404, 'Session not found');
+      const ended = HANDLE_PATTERN.test(id) ? await users.endOtherLogin(login.id, user.id, id) : false;
+      if (ended === undefined) return signedOut(req, res);
+      if (!ended) return replyMessage(req, res, 404, 'Session not found'); // unknown and not yours alike
       done(req, res, { revoked: 1 }, '/sessions');
     })
     .all(allow('POST'));

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { withDeadline } from '../errors';
+import { withDeadline } from '../deadline';
 import { allow } from './replies';
 
 /** Readiness probes by name; each resolves when its backend can serve. */

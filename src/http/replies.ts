@@ -1,47 +1,30 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../errors';
-import { withInspector } from '../inspector';
 import { createLogThrottle } from '../logger';
 import { html, page } from './html';
-import { prefersHtml } from './negotiate';
 
-export { prefersHtml };
+/** Browsers get HTML; curl, fetch and anything that prefers JSON or accepts all get JSON. */
+export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === 'html';
 
-/** Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. */
-export function reply(
-  req: Request,
-  res: Response,
-  status: number,
-  body: { json: unknown; html: () => string },
-) {
-  addVary(res, 'Accept');
-  res.statusCode = status; // res.status would check the number again: these are the app's own
-  if (prefersHtml(req))
-    res.type('html').send(withInspector(req, res, body.html())); // every page shows the session
-  else sendJson(res, body.json);
+/** Every JSON answer: ends with a newline, so curl's output does not run into the prompt. */
+export function sendJson(res: Response, body: unknown): void {
+  res.type('json').send(`${JSON.stringify(body)}\n`);
 }
 
 /**
- * What res.json sends (the same Content-Type and body) without its detour through res.send, which
- * would look for json settings, an ETag (off here) and freshness. Node sets Content-Length for a
- * single end(), and sends no body for HEAD.
+ * Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. A page
+ * passes through res.locals.decoratePage when a feature set one (the inspector adds its panel).
  */
-export function sendJson(res: Response, body: unknown): void {
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+export function reply(req: Request, res: Response, status: number, body: { json: unknown; html: () => string }) {
+  res.vary('Accept').status(status);
+  if (!prefersHtml(req)) return sendJson(res, body.json);
+  const decorate = res.locals.decoratePage as ((page: string) => string) | undefined;
+  res.type('html').send(decorate ? decorate(body.html()) : body.html());
 }
 
 /** Marks a response as per-session: never cached, and keyed by cookie in any cache that ignores no-store. */
 export function noStore(res: Response): void {
-  if (res.getHeader('cache-control') === 'no-store') return; // done already: only this sets it, with Vary
-  res.setHeader('Cache-Control', 'no-store');
-  addVary(res, 'Cookie');
-}
-
-/** Vary gains `field`: set outright when there is none yet (the usual case), merged by Express otherwise. */
-function addVary(res: Response, field: string): void {
-  if (res.hasHeader('vary')) res.vary(field);
-  else res.setHeader('Vary', field);
+  res.set('Cache-Control', 'no-store').vary('Cookie');
 }
 
 /**
@@ -78,18 +61,23 @@ export const notFound: RequestHandler = (req, res) => replyMessage(req, res, 404
 
 /**
  * The last handler: safe messages for 4xx and known 5xx, a generic 500 otherwise; details only in the
- * log. One per app, with the app's clock, for its own count of refusals.
+ * log. Failures that repeat under a fault (503s, a store that fails every save after the answer) are
+ * logged at most once a second per kind, with how many the line stands for. One per app.
  */
 export function createErrorHandler(clock: () => number = Date.now): ErrorRequestHandler {
   const throttle = createLogThrottle(clock);
   return (err, req, res, next) => {
-    if (res.headersSent) return next(err);
+    if (res.headersSent) {
+      // express-session saves or touches inside res.end: the answer is out, so log it and keep it
+      throttle('session save after the answer', (failures) =>
+        req.log.warn({ failures, reason: err?.reason ?? err?.message }, 'session store failed after the answer'),
+      );
+      return res.writableEnded ? undefined : next(err); // half sent: Express ends the connection
+    }
     // body-parser and friends mark client errors with status/expose
     const status: number = err instanceof HttpError ? err.status : (err?.status ?? err?.statusCode ?? 500);
     const safe = err instanceof HttpError || (status < 500 && err?.expose === true);
     if (status === 503) {
-      // expected under faults and floods: one short line a second per kind (the message the client
-      // gets), with how many it stands for; the request log still has every request
       const kind = err instanceof HttpError ? err.message : 'Service Unavailable';
       throttle(kind, (refusals) =>
         req.log.warn({ kind, refusals, reason: err?.reason ?? err?.message }, 'service unavailable'),

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Login, User } from '../users/types';
 import type { CookieOutcome } from './cookie';
 
 /** What this request did to the session. */
@@ -36,25 +37,13 @@ export function cookieExpiry(session: Request['session'], sending: boolean, now:
   return sending && originalMaxAge ? iso(now + originalMaxAge) : iso(new Date(expires).getTime());
 }
 
-/** The login the session holds; the name only when the route already loaded the user (no lookup here). */
-export function userOf(
-  session: Request['session'] | undefined,
-  loaded: unknown,
-  maxAgeMs: number,
-  now: number,
-) {
-  if (session?.userId === undefined || session.loginAt === undefined) return null;
-  const expiresAt = session.loginAt + maxAgeMs;
-  const user = loaded as { id?: unknown; username?: unknown } | undefined;
-  const username =
-    user?.id === session.userId && typeof user.username === 'string' ? user.username : undefined;
+/** The login the session names; its user and times only when the route already loaded them (no lookup here). */
+export function loginOf(session: Request['session'] | undefined, loaded: { login?: Login; user?: User }) {
+  if (session?.loginId === undefined) return null;
+  const { login, user } = loaded;
   const { previousIdPrefix: from } = session;
   return {
-    userId: session.userId,
-    ...(username ? { username } : {}),
-    loginAt: iso(session.loginAt),
-    loginExpiresAt: iso(expiresAt),
-    loginExpired: now >= expiresAt,
+    ...(user && login?.id === session.loginId ? { username: user.username, loginAt: iso(login.createdAt) } : {}),
     ...(from ? { idChange: { from, to: session.id.slice(0, 6), countCarried: session.count } } : {}),
   };
 }

@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 import { storeKey } from '../stores/key';
 import { type CookieOutcome, cookieOutcome } from './cookie';
 import type { SessionAction } from './facts';
-import { actionOf, cookieExpiry, userOf } from './facts';
+import { actionOf, cookieExpiry, loginOf } from './facts';
 import { dataOf, inspectorState } from './state';
-import { describeStore } from './store';
+import { describeStore } from './describe-store';
 
 export interface Inspection {
   cookie: CookieOutcome;
@@ -25,12 +25,9 @@ export interface Inspection {
     };
   };
   user: null | {
-    userId: number;
     username?: string;
-    loginAt: string;
-    loginExpiresAt: string;
-    loginExpired: boolean;
-    idChange?: { from: string; to: string; countCarried?: number };
+    loginAt?: string;
+    idChange?: { from: string; to: string; countCarried?: number | undefined };
   };
   request: {
     action: SessionAction;
@@ -48,7 +45,7 @@ const prefix = (s: string) => s.slice(0, 6);
 export function inspect(req: Request, res: Response): Inspection | undefined {
   const state = inspectorState(res);
   if (!state) return undefined; // answered before the session middleware ran
-  const { config, clock } = state;
+  const { config } = state;
   const name = config.session.cookieName;
   const { outcome } = cookieOutcome(req.headers.cookie, name, config.session.secrets, state.startId);
   const session = req.session;
@@ -82,7 +79,7 @@ export function inspect(req: Request, res: Response): Inspection | undefined {
           },
         }
       : null,
-    user: userOf(session, res.locals.user, config.login.maxAgeMs, clock()),
+    user: loginOf(session, res.locals),
     request: {
       action,
       setCookie,

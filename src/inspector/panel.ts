@@ -29,18 +29,20 @@ the SHA-256 of the ID: the store holds only this hash, never the ID.</dd>
 }
 
 function userRows(u: NonNullable<Inspection['user']>, now: number): SafeHtml {
-  const who = u.username ? html`<strong>${u.username}</strong> (user ${u.userId})` : html`user ${u.userId}`;
   const change = u.idChange;
   return html`<dt>Login</dt>
 ${
   change
-    ? html`<dd class="id-change" id="inspector-id-change">Your session ID changed from <code>${change.from}</code> to <code>${change.to}</code> at login: a planted pre-login ID is now worthless.${
+    ? html`<dd class="id-change" id="inspector-id-change">Your session ID changed from <code>${change.from}</code> to <code>${change.to}</code> at sign-in: a planted pre-login ID is now worthless.${
         change.countCarried === undefined ? '' : html` Your count (${change.countCarried}) was carried over.`
       }</dd>`
     : ''
 }
-<dd>${who}, since ${time(u.loginAt, 'inspector-login-at', now)}.</dd>
-<dd>${u.loginExpired ? 'The login has expired; log in again.' : html`The login ends ${time(u.loginExpiresAt, 'inspector-login-ends', now)}, however active you are.`}</dd>`;
+<dd>${
+    u.username && u.loginAt
+      ? html`<strong>${u.username}</strong>, since ${time(u.loginAt, 'inspector-login-at', now)}.`
+      : 'The session names a login; pages that need it look it up in the user store.'
+  }</dd>`;
 }
 
 /** The panel "What the server knows about you": server-rendered, no script. */

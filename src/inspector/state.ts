@@ -1,6 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Config } from '../config';
-import { prefersHtml } from '../http/negotiate';
 
 /** What the inspector needs later in the request: the config, the clock and the session as it arrived. */
 export interface InspectorState {
@@ -19,22 +18,6 @@ export function dataOf(session: Request['session'] | undefined): string | undefi
   if (!session) return undefined;
   const { cookie: _cookie, ...data } = session;
   return JSON.stringify(data);
-}
-
-/**
- * Mounted right after the session middleware: notes the session as it arrived, so a page rendered
- * later can say what this request did to it. Cheap: no signature check and no store call here.
- */
-export function inspectRequests(config: Config, clock: () => number): RequestHandler {
-  return (req, res, next) => {
-    // only pages show the panel after a route may have changed the session; a JSON client sees the
-    // inspector only on GET /session, which changes nothing, so its data then is the data it came with
-    const startNoted = prefersHtml(req);
-    const startData = startNoted ? dataOf(req.session) : undefined;
-    const state: InspectorState = { config, clock, startId: req.sessionID, startData, startNoted };
-    res.locals.inspector = state;
-    next();
-  };
 }
 
 export function inspectorState(res: Response): InspectorState | undefined {

@@ -1,5 +1,4 @@
-import { ReplacedSessions } from './replaced-sessions';
-import { type Release, SessionBusyError, type SessionLock, SessionReplacedError } from './types';
+import { type Release, SessionBusyError, type SessionLock } from './types';
 
 interface Waiter {
   grant: () => void;
@@ -19,38 +18,21 @@ export interface MemoryLockOptions {
  */
 export class MemoryLock implements SessionLock {
   private readonly queues = new Map<string, Waiter[]>();
-  private readonly replaced = new ReplacedSessions();
 
   constructor(private readonly options: MemoryLockOptions) {}
 
-  /** How many keys are held right now (for tests and metrics). */
+  /** How many keys are held right now (for tests). */
   get size(): number {
     return this.queues.size;
   }
 
-  /** The keys held right now: for a lock that hands them over to a shared table. */
-  heldKeys(): IterableIterator<string> {
-    return this.queues.keys();
-  }
-
-  /** The replaced keys still turned away, each with when it stops being. */
-  replacedKeys(): IterableIterator<[string, number]> {
-    return this.replaced.live();
-  }
-
-  /** Turns `key` away as replaced until `until` (a marker another process wrote). */
-  markReplaced(key: string, until: number): void {
-    this.replaced.add(key, until);
-  }
-
   tryAcquire(key: string): Release | undefined {
-    if (this.queues.has(key) || this.replaced.has(key)) return undefined; // acquire waits or refuses
+    if (this.queues.has(key)) return undefined;
     this.queues.set(key, []);
     return this.releaser(key);
   }
 
   acquire(key: string, waitMs = this.options.waitMs): Promise<Release> {
-    if (this.replaced.has(key)) return Promise.reject(new SessionReplacedError());
     const queue = this.queues.get(key);
     if (!queue) {
       this.queues.set(key, []);
@@ -63,10 +45,7 @@ export class MemoryLock implements SessionLock {
       const waiter: Waiter = {
         grant: () => {
           clearTimeout(waiter.timer);
-          const release = this.releaser(key);
-          if (!this.replaced.has(key)) return resolve(release);
-          release(); // straight on to the next: everyone in this line sent the old cookie
-          reject(new SessionReplacedError());
+          resolve(this.releaser(key));
         },
         timer: setTimeout(() => {
           queue.splice(queue.indexOf(waiter), 1);
@@ -79,12 +58,10 @@ export class MemoryLock implements SessionLock {
 
   private releaser(key: string): Release {
     let released = false;
-    return (outcome) => {
+    return () => {
       if (released) return;
       released = true;
-      if (outcome?.replaced) this.replaced.add(key);
-      const queue = this.queues.get(key);
-      const next = queue?.shift();
+      const next = this.queues.get(key)?.shift();
       if (next)
         next.grant(); // ownership passes straight on, so no newcomer can cut in
       else this.queues.delete(key);

@@ -1,51 +1,31 @@
-import type { RequestHandler, Response } from 'express';
+import { parse } from 'cookie';
+import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import { storeKey } from '../stores/key';
-import { claimedSessionId } from './claimed-id';
 import type { Release, SessionLock } from './types';
 
-/** One request's hold on its session's lock, kept on the response for the shared functions below. */
-class Hold {
-  release: Release | undefined;
-  done = false;
+// what express-session's default genid (uid-safe, 24 bytes) makes: 32 base64url characters
+const SESSION_ID = /^[\w-]{32}$/;
 
-  constructor(
-    readonly sid: string,
-    readonly end: Response['end'],
-    readonly ttlMs: number,
-  ) {}
-
-  finish(outcome?: { replaced: boolean }): void {
-    this.done = true;
-    this.release?.(outcome);
-  }
-}
-
-const HOLD = Symbol('session lock hold');
-type Holding = Response & { [HOLD]: Hold };
-
-// express-session wraps res.end after us and calls this end only once its save, touch or destroy has
-// finished, so this is the moment the store holds this request's writes. One function for every
-// request, reading the hold off the response, rather than a closure each.
-function endAndRelease(this: Holding, ...args: unknown[]) {
-  const hold = this[HOLD];
-  // a login moved it to a new ID; both plain IDs, and the lock marks the key it holds
-  hold.finish(this.locals.replacedSessionId === hold.sid ? { replaced: true } : undefined);
-  return (hold.end as (...a: unknown[]) => Response).apply(this, args);
-}
-
-// a client that leaves does not stop the handler, which may still write: wait for its end, but no
-// longer than a crashed holder's Redis lock would last
-function releaseAfterClose(this: Holding) {
-  const hold = this[HOLD];
-  if (!hold.done) setTimeout(() => hold.finish(), hold.ttlMs).unref();
+/**
+ * The session ID a request's signed cookie names (`s:<id>.<signature>`), read with the `cookie`
+ * package as express-session reads it. The signature is checked by express-session right after; a
+ * forged cookie only makes its own request wait for that ID's lock, which takes knowing the ID.
+ */
+export function claimedSessionId(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  const raw = parse(header)[name];
+  if (!raw?.startsWith('s:')) return undefined;
+  const sid = raw.slice(2, raw.lastIndexOf('.'));
+  return SESSION_ID.test(sid) ? sid : undefined;
 }
 
 /**
- * Runs the requests of one session one after another. Mounted just before express-session, it takes
- * the session's lock before the session is loaded and gives it back once express-session is done
- * with the store. A request without a signed session cookie gets a new session, which nothing else
- * can share: no lock.
+ * Runs the requests of one session one after another, so two tabs' /increment cannot both read 1 and
+ * write 2. Mounted just before express-session: it takes the session's lock before the session is
+ * loaded and gives it back once express-session is done with the store (it calls res.end only after
+ * its save or touch). A request without a session cookie gets a new session nothing shares: no lock.
+ * Keyed by the store key, so no plain ID ever reaches a shared lock backend.
  */
 export function serializeSessions(config: Config, lock: SessionLock): RequestHandler {
   const { cookieName } = config.session;
@@ -53,18 +33,28 @@ export function serializeSessions(config: Config, lock: SessionLock): RequestHan
   return (req, res, next) => {
     const sid = claimedSessionId(req.headers.cookie, cookieName);
     if (sid === undefined) return next();
-    const hold = new Hold(sid, res.end, ttlMs);
-    (res as Holding)[HOLD] = hold;
-    res.end = endAndRelease as Response['end'];
-    res.on('close', releaseAfterClose); // 'close' comes once
-    // keyed like the store, so ending a session by its store key (another device) can take its lock too
     const key = storeKey(sid);
-    // free in this process: held at once, no promise (the common case on the memory store)
-    hold.release = lock.tryAcquire?.(key);
-    if (hold.release) return next();
+    let release: Release | undefined;
+    let done = false;
+    const finish = () => {
+      done = true;
+      release?.();
+    };
+    const end = res.end;
+    res.end = function (this: typeof res, ...args: unknown[]) {
+      finish();
+      return (end as (...a: unknown[]) => typeof res).apply(this, args);
+    } as typeof res.end;
+    // a client that leaves does not stop the handler, which may still write: wait for its end, but
+    // no longer than a crashed holder's Redis lock would last
+    res.once('close', () => {
+      if (!done) setTimeout(finish, ttlMs).unref();
+    });
+    release = lock.tryAcquire?.(key); // free in this process: held at once, no promise
+    if (release) return next();
     lock.acquire(key).then((granted) => {
-      hold.release = granted;
-      if (res.closed) return hold.finish(); // the client left while waiting: nothing to run
+      release = granted;
+      if (res.closed) return finish(); // the client left while waiting: nothing to run
       next();
     }, next);
   };

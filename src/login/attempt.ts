@@ -1,11 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { noStore, prefersHtml, reply } from '../http/replies';
-import { requireSession } from '../session/middleware';
+import { noStore, prefersHtml, reply, sendJson } from '../http/replies';
 import type { User } from '../users/types';
 import { clientIp, setRetryAfter } from './client-key';
 import { type FieldErrors, readCredentials } from './credentials';
-import type { LoginDeps } from './current-user';
+import type { LoginDeps } from './current-login';
 import { loginPage, signupPage } from './pages';
 import type { PasswordHasher } from './password';
 import type { AttemptLimiter } from './throttle';
@@ -29,14 +28,23 @@ const THROTTLED: Record<Purpose, string> = {
   login: 'Too many login attempts; try again later',
 };
 
+/** The one-time notice a signed-out browser carries, shown by the next form and then forgotten. */
+function takeNotice(req: Request): string | undefined {
+  if (req.session.notice !== 'signed-out') return undefined;
+  delete req.session.notice;
+  return 'You were signed out: this login was ended on another device, by a password change, or because the account was deleted.';
+}
+
 /** GET /signup and /login: the form, or the fields a JSON client sends. */
 export const credentialsForm =
   (purpose: Purpose, { config }: AuthDeps): RequestHandler =>
-  (req, res) =>
+  (req, res) => {
+    const notice = takeNotice(req);
     reply(req, res, 200, {
-      json: { fields: ['username', 'password'] },
-      html: () => (purpose === 'signup' ? signupPage : loginPage)(config),
+      json: { fields: ['username', 'password'], ...(notice ? { notice } : {}) },
+      html: () => (purpose === 'signup' ? signupPage : loginPage)(config, { notice }),
     });
+  };
 
 /** The signup or login form again with what went wrong, or a JSON error. */
 export function formError(
@@ -57,10 +65,7 @@ export function formError(
 export function replyLoggedIn(req: Request, res: Response, user: User, status: number) {
   noStore(res);
   if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/profile');
-  res
-    .vary('Accept')
-    .status(status)
-    .json({ user: { username: user.username } });
+  sendJson(res.vary('Accept').status(status), { user: { username: user.username } });
 }
 
 /**
@@ -74,7 +79,6 @@ export async function readAndThrottle(
   req: Request,
   res: Response,
 ): Promise<Attempt | undefined> {
-  requireSession(req);
   const input = readCredentials(req.body, config.login, purpose);
   if (!input.ok) return void formError(config, req, res, purpose, 400, input);
   const { username, password } = input.value;

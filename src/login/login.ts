@@ -1,14 +1,14 @@
 import type { Request, RequestHandler } from 'express';
 import type { User } from '../users/types';
 import { type AuthDeps, attemptHandler, formError, replyLoggedIn } from './attempt';
-import { startLogin } from './current-user';
+import { startLogin } from './start-login';
 import { refundIfBusy } from './throttle';
 
 const INVALID_LOGIN = 'Invalid username or password';
 
 /** POST /login: the user's session, or 401 with one message for an unknown name and a wrong password. */
 export function login(deps: AuthDeps): RequestHandler {
-  const { config, users, hasher, limiter, clock } = deps;
+  const { config, users, hasher, limiter } = deps;
   return attemptHandler(deps, 'login', async (req, res, { username, password, ip }) => {
     const user = await users.findByUsername(username);
     // exactly one hash either way, so an unknown name costs what a wrong password does
@@ -20,7 +20,7 @@ export function login(deps: AuthDeps): RequestHandler {
       return formError(config, req, res, 'login', 401, { username, message: INVALID_LOGIN });
     await limiter.succeeded(username, ip);
     await rehashIfWeak(deps, req, user, password);
-    await startLogin(req, user, clock(), config);
+    await startLogin(req, user, deps);
     replyLoggedIn(req, res, user, 200);
   });
 }

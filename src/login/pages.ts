@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { html, page, type SafeHtml } from '../http/html';
-import type { User } from '../users/types';
+import type { Login, User } from '../users/types';
 import type { FieldErrors } from './credentials';
 
 interface FormState {
@@ -8,6 +8,8 @@ interface FormState {
   errors?: FieldErrors;
   /** a message about the whole form, e.g. a failed login */
   message?: string;
+  /** what happened before this form, e.g. this browser was signed out elsewhere */
+  notice?: string | undefined;
 }
 
 /** A field's error after its input, or nothing. */
@@ -21,15 +23,15 @@ export const formAlert = (message: string | undefined) =>
 function credentialsForm(action: '/login' | '/signup', config: Config, state: FormState): SafeHtml {
   const signup = action === '/signup';
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
-  return html`${formAlert(state.message)}
+  return html`${state.notice ? html`<p role="status" id="notice">${state.notice}</p>` : ''}${formAlert(state.message)}
 <form method="post" action="${action}">
 <p><label>Username <input name="username" autocomplete="username" required minlength="3" maxlength="32"
   value="${state.username ?? ''}"></label>${fieldError(state.errors?.username)}</p>
 <p><label>Password <input type="password" name="password" required maxlength="${max}"
   ${signup ? html`minlength="${min}" autocomplete="new-password"` : html`autocomplete="current-password"`}></label>${fieldError(state.errors?.password)}</p>
 ${signup ? html`<p><small>${min} to ${max} characters; a passphrase of a few words is good.</small></p>` : ''}
-<p><label><input type="checkbox" name="remember" value="1"> Keep me signed in</label>
-<small>(otherwise you are signed out when the browser closes)</small></p>
+<p><label class="check"><input type="checkbox" name="remember" value="1"> Keep me signed in</label>
+<small>Otherwise you are signed out when the browser closes.</small></p>
 <p><button type="submit">${signup ? 'Sign up' : 'Log in'}</button></p>
 </form>`;
 }
@@ -51,26 +53,25 @@ export const signupPage = (config: Config, state: FormState = {}) =>
 /** A POST form, because logging out changes state and must not be a link a page can trigger. */
 export const logoutButton = html`<form method="post" action="/logout"><button type="submit">Log out</button></form>`;
 
-/** What the profile shows of this session: its ID prefix now, the one the login replaced, and the count it kept. */
+/** What the profile shows of this session: its ID prefix now, the one the last login replaced, and the count. */
 export interface ProfileSession {
-  loginAt: number;
   idPrefix: string;
-  previousIdPrefix?: string;
-  count?: number;
+  previousIdPrefix?: string | undefined;
+  count?: number | undefined;
 }
 
 const idChange = ({ idPrefix, previousIdPrefix, count }: ProfileSession) =>
   previousIdPrefix
-    ? html`<p id="id-change">Your session ID changed from <code>${previousIdPrefix}</code> to
-<code>${idPrefix}</code> when you logged in: an ID planted before the login is now worthless.
+    ? html`<p id="id-change">Your session ID moved from <code>${previousIdPrefix}</code> to
+<code>${idPrefix}</code> when you signed in: an ID planted before then is now worthless.
 ${count === undefined ? '' : html`Your count (${count}) came along.`}</p>`
     : '';
 
-export const profilePage = (user: User, session: ProfileSession) =>
+export const profilePage = (user: User, login: Login, session: ProfileSession) =>
   page(
     'Your profile',
     html`<p>You are logged in as <strong id="username">${user.username}</strong>
-since <time id="login-at" datetime="${new Date(session.loginAt).toISOString()}">${new Date(session.loginAt).toUTCString()}</time>.</p>
+since <time id="login-at" datetime="${new Date(login.createdAt).toISOString()}">${new Date(login.createdAt).toUTCString()}</time>.</p>
 ${idChange(session)}
 ${logoutButton}
 <p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a> · <a href="/increment">Session counter</a> · <a href="/">Home</a></p>

@@ -1,34 +1,43 @@
-import { type RequestHandler, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
-import { allow, noStore, prefersHtml, reply } from '../http/replies';
-import { endSession } from '../session/middleware';
+import { allow, noStore, prefersHtml, reply, sendJson } from '../http/replies';
+import { destroySession } from '../session';
 import { type AuthDeps, credentialsForm } from './attempt';
-import { loggedInUser, requireLogin } from './current-user';
+import { current, type LoginDeps, requireLogin } from './current-login';
 import { login } from './login';
 import { profilePage } from './pages';
 import { signup } from './signup';
 
 export type { AuthDeps };
 
+/**
+ * Ends the session's login and the session (logout, sign out everywhere, account deletion): the login
+ * row first, so a failure after it still leaves the browser signed out; then req.session.destroy();
+ * and `Clear-Site-Data: "cache"` so the browser drops what it cached of the signed-in pages.
+ */
+export async function signOut({ config, users }: LoginDeps, req: Request, res: Response): Promise<void> {
+  if (req.session.loginId !== undefined) await users.endLogin(req.session.loginId);
+  await destroySession(req, res, config);
+  res.set('Clear-Site-Data', config.login.clearSiteCookies ? '"cache", "cookies"' : '"cache"');
+  noStore(res);
+}
+
 /** POST /logout: ends the session; a browser goes home, which says what happened. */
 const logout =
-  ({ config }: AuthDeps): RequestHandler =>
+  (deps: AuthDeps): RequestHandler =>
   async (req, res) => {
-    await endSession(req, res, config, 'Error logging out');
-    noStore(res);
+    await signOut(deps, req, res);
     if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/?logged-out');
-    res.vary('Accept').json({ message: 'Logged out' });
+    sendJson(res.vary('Accept'), { message: 'Logged out' });
   };
 
 /** GET /profile (behind requireLogin): who is logged in and since when. */
 const profile: RequestHandler = (req, res) => {
-  const user = loggedInUser(res);
-  const loginAt = req.session.loginAt ?? 0;
+  const { user, login } = current(res);
   reply(req, res, 200, {
-    json: { user: { username: user.username }, loginAt: new Date(loginAt).toISOString() },
+    json: { user: { username: user.username }, loginAt: new Date(login.createdAt).toISOString() },
     html: () =>
-      profilePage(user, {
-        loginAt,
+      profilePage(user, login, {
         idPrefix: req.sessionID.slice(0, 6), // the one part of an ID the app shows
         previousIdPrefix: req.session.previousIdPrefix,
         count: req.session.count,

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { type AuthDeps, attemptHandler, formError, replyLoggedIn } from './attempt';
-import { startLogin } from './current-user';
+import { startLogin } from './start-login';
 import { refundIfBusy } from './throttle';
 
 /** POST /signup: a new user, logged in at once; 409 when the name is taken. */
@@ -16,7 +16,7 @@ export function signup(deps: AuthDeps): RequestHandler {
     );
     const user = await users.create({ username, passwordHash, createdAt: clock() });
     if (!user) return taken(); // lost a race for the name
-    await startLogin(req, user, clock(), config);
+    await startLogin(req, user, deps);
     replyLoggedIn(req, res, user, 201);
   });
 }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RedisClient } from '../stores/redis';
+import type { RedisClient } from '../redis';
 
 /** One kind of attempt counter (per user, per IP, ...): fixed windows from the first counted attempt. */
 export interface Counter {

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
-import { HttpError, withDeadline } from '../errors';
-import type { RedisClient } from '../stores/redis';
+import { withDeadline } from '../deadline';
+import { HttpError } from '../errors';
+import type { RedisClient } from '../redis';
 import { clientKey } from './client-key';
 import { BusyError } from './hash-queue';
 import { type CounterFactory, memoryCounters, redisCounters } from './throttle-counters';

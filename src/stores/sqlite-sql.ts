@@ -1,5 +1,5 @@
 import type { SessionData } from 'express-session';
-import type { Database } from '../sqlite-file';
+import type { Database } from '../sqlite/database';
 import { storeKey } from './key';
 
 /**
@@ -34,6 +34,12 @@ export const MIGRATIONS = [
    UPDATE sessions SET expires_minute = CAST(expires / 60000 AS INTEGER);
    DROP INDEX sessions_expires;
    CREATE INDEX sessions_expires_minute ON sessions (expires_minute);`,
+  // schema 4: one process per file (src/sqlite/claim.ts) and logins as rows of the user store: the
+  // lock tables and tombstones go; user_id goes once its logins are moved (src/upgrade/logins.ts)
+  `DROP TABLE IF EXISTS session_tombstones;
+   DROP TABLE IF EXISTS session_locks;
+   DROP TABLE IF EXISTS lock_processes;
+   DELETE FROM schema_version WHERE name = 'session_locks';`,
 ];
 
 /** After the rewrite has committed: no old page or WAL frame may keep a plain session ID. */
@@ -42,20 +48,11 @@ export function scrubFreePages(db: Database): void {
   db.pragma('wal_checkpoint(TRUNCATE)'); // copies the WAL into the file and empties it
 }
 
-type Row = { sid: string; data: string; expires: number };
-
-/** One session as the store writes it: under its store key, indexed by user (NULL when anonymous). */
-export type SessionRow = {
-  key: string;
-  data: string;
-  expires: number;
-  userId: number | null;
-  minute: number;
-};
+/** One session as the store writes it, under its store key. */
+export type SessionRow = { key: string; data: string; expires: number; minute: number };
 
 export function sessionRow(key: string, session: SessionData, expires: number): SessionRow {
-  const userId = Number.isSafeInteger(session.userId) ? session.userId : null;
-  return { key, data: JSON.stringify(session), expires, userId, minute: expiresMinute(expires) };
+  return { key, data: JSON.stringify(session), expires, minute: expiresMinute(expires) };
 }
 
 /** Every query the SQLite session store runs, prepared once. `sid` holds the store key, never the ID. */
@@ -66,52 +63,32 @@ export function prepareStatements(db: Database) {
     ),
     // the usual save: the expiry stays in the minute the row has, so its index entry stays put
     update: db.prepare<[SessionRow]>(
-      `UPDATE sessions SET data = @data, expires = @expires, user_id = @userId
-       WHERE sid = @key AND expires_minute = @minute`,
+      'UPDATE sessions SET data = @data, expires = @expires WHERE sid = @key AND expires_minute = @minute',
     ),
     // a save whose expiry moved to another minute: about once a minute for an active session
     move: db.prepare<[SessionRow]>(
-      `UPDATE sessions SET data = @data, expires = @expires, user_id = @userId, expires_minute = @minute
-       WHERE sid = @key`,
+      `UPDATE sessions SET data = @data, expires = @expires, expires_minute = @minute WHERE sid = @key`,
     ),
     insert: db.prepare<[SessionRow]>(
-      `INSERT INTO sessions (sid, data, expires, user_id, expires_minute)
-       VALUES (@key, @data, @expires, @userId, @minute)`,
+      `INSERT INTO sessions (sid, data, expires, expires_minute) VALUES (@key, @data, @expires, @minute)`,
     ),
     // closest to expiry by the minute, then the oldest row: an index scan, never a sort of the table
     evict: db.prepare(
       'DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions ORDER BY expires_minute, rowid LIMIT ?)',
     ),
-    touch: db.prepare<[number, string, number, number]>(
-      'UPDATE sessions SET expires = ? WHERE sid = ? AND expires > ? AND expires_minute = ?',
-    ),
-    touchMove: db.prepare<[number, number, string, number]>(
+    touch: db.prepare<[number, number, string, number]>(
       'UPDATE sessions SET expires = ?, expires_minute = ? WHERE sid = ? AND expires > ?',
     ),
     destroy: db.prepare('DELETE FROM sessions WHERE sid = ?'),
-    byUser: db.prepare<[number, number], Row>(
-      'SELECT sid, data, expires FROM sessions WHERE user_id = ? AND expires > ?',
-    ),
-    destroyByUser: db.prepare<[number, string | null], { sid: string; expires: number }>(
-      'DELETE FROM sessions WHERE user_id = ? AND sid IS NOT ? RETURNING sid, expires',
-    ),
-    destroyByKey: db.prepare<[string], { expires: number }>(
-      'DELETE FROM sessions WHERE sid = ? RETURNING expires',
-    ),
-    tombstone: db.prepare<[string, number]>(
-      `INSERT INTO session_tombstones (key, expires) VALUES (?, ?)
-       ON CONFLICT(key) DO UPDATE SET expires = excluded.expires`,
-    ),
-    tombstoned: db.prepare<[string, number], { t: number }>(
-      'SELECT 1 AS t FROM session_tombstones WHERE key = ? AND expires > ?',
-    ),
-    all: db.prepare<[number], { sid: string; data: string }>(
-      'SELECT sid, data FROM sessions WHERE expires > ?',
+    // most recently active first: with rolling cookies the latest expiry is the latest visit
+    recent: db.prepare<[number, number], { sid: string; data: string; expires: number }>(
+      `SELECT sid, data, expires FROM sessions WHERE expires > ?
+       ORDER BY expires_minute DESC, expires DESC LIMIT ?`,
     ),
     length: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE expires > ?'),
     rows: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sessions'),
+    expired: db.prepare<[number], { n: number }>('SELECT 1 AS n FROM sessions WHERE expires_minute < ? LIMIT 1'),
     prune: db.prepare<[number, number]>('DELETE FROM sessions WHERE expires_minute <= ? AND expires <= ?'),
-    pruneTombstones: db.prepare('DELETE FROM session_tombstones WHERE expires <= ?'),
     clear: db.prepare('DELETE FROM sessions'),
   };
 }

@@ -3,31 +3,24 @@ import type { SessionData, Store } from 'express-session';
 /** What express-session passes to every store method: an error, or the value asked for. */
 export type Callback<T = void> = (err?: unknown, value?: T) => void;
 
-/** One live session of a user, as the per-user index finds it. */
-export interface UserSession {
-  /** the store key: SHA-256 of the session ID, hex; never the ID itself */
+/** One stored session as the /store page lists it: never the whole key. */
+export interface StoredSession {
+  /** the store key: the SHA-256 of the session ID, hex */
   key: string;
   data: SessionData;
-  /** ms since epoch */
-  expiresAt: number;
+  /** ms since epoch; null when the store cannot say */
+  expiresAt: number | null;
 }
 
 /**
- * An express-session store the app can also probe and close, keyed by the hash of each session ID
- * (see key.ts), with an index of which sessions belong to which user.
+ * An express-session store (get, set, destroy, touch) that the app can also probe, close and list.
+ * Its keys are store keys: HashedKeyStore hashes the session ID before any backend sees it.
  */
-export interface SessionStore extends Store {
-  /** resolves when the backing service answers and can write; rejects with StoreUnavailableError otherwise */
+export interface SessionBackend extends Store {
+  /** resolves when the backing service answers and can write */
   ping(): Promise<void>;
   /** stops timers and closes connections; safe to call twice */
   close(): Promise<void>;
-  /** the user's live sessions; cost bounded by that user's sessions, never a scan of all */
-  listByUser(userId: number): Promise<UserSession[]>;
-  /**
-   * Ends every session of the user but `except` (a plain session ID), leaving a tombstone on each
-   * so an in-flight request cannot write it back; resolves to how many ended.
-   */
-  destroyByUser(userId: number, options?: { except?: string }): Promise<number>;
-  /** Ends one session by its store key, leaving a tombstone; resolves to whether it existed. */
-  destroyByKey(key: string): Promise<boolean>;
+  /** the most recently active sessions, at most `limit`, and how many there are in all */
+  recent(limit: number): Promise<{ sessions: StoredSession[]; total: number; approximate: boolean }>;
 }

@@ -18,17 +18,12 @@ interface SqliteRow {
   username: string;
   password_hash: string;
   created_at: number | null;
-  generation: number;
 }
 
-/** The SQLite users, read-only; a file still at schema 1 has no generation column (all 0). */
+/** The SQLite users, read-only. */
 function readSqlite(db: Database): { rows: SqliteRow[]; sequence: number } {
-  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('users')").all();
-  const generation = columns.some((c) => c.name === 'generation') ? 'generation' : '0 AS generation';
   const rows = db
-    .prepare<[], SqliteRow>(
-      `SELECT id, username, password_hash, created_at, ${generation} FROM users ORDER BY id`,
-    )
+    .prepare<[], SqliteRow>('SELECT id, username, password_hash, created_at FROM users ORDER BY id')
     .all();
   const hasSequence = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get();
   const seq = hasSequence
@@ -38,7 +33,7 @@ function readSqlite(db: Database): { rows: SqliteRow[]; sequence: number } {
 }
 
 /**
- * Copies SQLite's users into PostgreSQL keeping ids, hashes and generations, then moves the id sequence
+ * Copies SQLite's users and their logins into PostgreSQL keeping ids and hashes, then moves the id sequence
  * past every id either side has handed out. Idempotent: a row already in PostgreSQL (same id or same
  * name) is left alone, since it may have changed there since (a new password, a revocation).
  */
@@ -49,15 +44,14 @@ export async function importUsers(sqlite: Database, client: ClientBase): Promise
   try {
     await client.query('LOCK TABLE users IN EXCLUSIVE MODE'); // no signup takes an id until setval
     const copied = await client.query(
-      `INSERT INTO users (id, username, password_hash, created_at, generation) OVERRIDING SYSTEM VALUE
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::integer[])
+      `INSERT INTO users (id, username, password_hash, created_at) OVERRIDING SYSTEM VALUE
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.username),
         rows.map((r) => r.password_hash),
         rows.map((r) => r.created_at ?? 0),
-        rows.map((r) => r.generation),
       ],
     );
     const there = await client.query<{ id: string; username: string }>(
@@ -66,6 +60,7 @@ export async function importUsers(sqlite: Database, client: ClientBase): Promise
     );
     const names = new Map(there.rows.map((r) => [Number(r.id), r.username]));
     const conflicts = rows.filter((r) => names.get(r.id) !== r.username).map((r) => r.id);
+    await copyLogins(sqlite, client, rows.filter((r) => !conflicts.includes(r.id)).map((r) => r.id));
     const nextId = await moveSequence(client, Math.max(sequence, ...rows.map((r) => r.id)));
     await client.query('COMMIT');
     return { read: rows.length, copied: copied.rowCount ?? 0, conflicts, nextId };
@@ -73,6 +68,23 @@ export async function importUsers(sqlite: Database, client: ClientBase): Promise
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
+}
+
+/** The logins of the users copied (or already there under the same name), so nobody is signed out. */
+async function copyLogins(sqlite: Database, client: ClientBase, userIds: number[]): Promise<void> {
+  if (!sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'logins'").get()) return;
+  const wanted = new Set(userIds);
+  const logins = sqlite
+    .prepare<[], Record<string, string | number>>('SELECT * FROM logins')
+    .all()
+    .filter((l) => wanted.has(Number(l.user_id)));
+  const column = (name: string) => logins.map((l) => l[name]);
+  await client.query(
+    `INSERT INTO logins (id, user_id, created_at, last_seen_at, auth_at, device, ip, persistent)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
+       $7::text[], $8::int[]::boolean[]) ON CONFLICT DO NOTHING`,
+    ['id', 'user_id', 'created_at', 'last_seen_at', 'auth_at', 'device', 'ip', 'persistent'].map(column),
+  );
 }
 
 /** setval past the highest id handed out anywhere, never backwards; the next id. */

@@ -12,6 +12,22 @@ const MIGRATIONS = [
     generation integer NOT NULL DEFAULT 0
   );
   CREATE UNIQUE INDEX users_username_key ON users (username);`,
+  // a login is a row the user owns, instead of a per-user index in every session store and a generation
+  // number; the generations still above 0 are kept aside for the upgrade of logged-in sessions
+  // (src/upgrade/logins.ts)
+  `CREATE TABLE logins (
+    id text PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at bigint NOT NULL,
+    last_seen_at bigint NOT NULL,
+    auth_at bigint NOT NULL,
+    device text NOT NULL,
+    ip text NOT NULL,
+    persistent boolean NOT NULL
+  );
+  CREATE INDEX logins_user ON logins (user_id, last_seen_at);
+  CREATE TABLE legacy_generations AS SELECT id AS user_id, generation FROM users WHERE generation > 0;
+  ALTER TABLE users DROP COLUMN generation;`,
 ];
 
 // any constant shared by every instance; pg_advisory_xact_lock takes a bigint

@@ -1,5 +1,6 @@
 import pg, { type QueryResultRow } from 'pg';
-import { UserStoreUnavailableError, withDeadline } from '../errors';
+import { withDeadline } from '../deadline';
+import { UserStoreUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { describe, userStoreError } from './postgres-errors';
 import { migrateUsers } from './postgres-migrations';
@@ -14,9 +15,18 @@ export interface PoolOptions {
   logger: Logger;
 }
 
+export type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
+
+const RETRIED = ['40P01', '40001']; // deadlock detected, serialization failure
+
 export interface UserPool {
   /** the rows, or UserStoreUnavailableError within timeoutMs (before the migrations have run: at once) */
   query<R extends QueryResultRow>(what: string, text: string, values?: unknown[]): Promise<R[]>;
+  /**
+   * Runs `work` in one transaction on one client; a deadlock or serialization failure (two logins
+   * acting on each other at once) is retried once, so the loser then finds its own login gone.
+   */
+  transaction<T>(what: string, work: (query: Query) => Promise<T>): Promise<T>;
   /** resolves once the migrations have run (never rejects: they are retried until then) */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -80,6 +90,32 @@ export function openUserPool({ url, poolSize, timeoutMs, logger }: PoolOptions):
       if (!migrated) throw new UserStoreUnavailableError(closed ? 'closed' : 'users: not migrated yet');
       try {
         return (await withDeadline(pool.query<R>(text, values), timeoutMs, `users ${what}`)).rows;
+      } catch (err) {
+        throw userStoreError(err);
+      }
+    },
+    async transaction<T>(what: string, work: (query: Query) => Promise<T>) {
+      if (!migrated) throw new UserStoreUnavailableError(closed ? 'closed' : 'users: not migrated yet');
+      const once = async () => {
+        const client = await pool.connect();
+        const query: Query = async (text, values = []) => (await client.query(text, values)).rows;
+        try {
+          await client.query('BEGIN');
+          const result = await work(query);
+          await client.query('COMMIT');
+          client.release();
+          return result;
+        } catch (err) {
+          client.release(err as Error); // destroyed, not reused: it may be mid-transaction
+          throw err;
+        }
+      };
+      const attempt = () => withDeadline(once(), timeoutMs, `users ${what}`);
+      try {
+        return await attempt().catch((err: { code?: string }) => {
+          if (RETRIED.includes(err?.code ?? '')) return attempt();
+          throw err;
+        });
       } catch (err) {
         throw userStoreError(err);
       }

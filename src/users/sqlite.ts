@@ -1,95 +1,132 @@
-import type { Database } from 'better-sqlite3';
-import { migrate } from '../sqlite-file';
-import type { NewUser, User, UserStore } from './types';
+import { UserStoreUnavailableError } from '../errors';
+import { whenFree } from '../sqlite/busy';
+import { type Database, isUnavailable, migrate } from '../sqlite/database';
+import { newLoginId, SEEN_EVERY_MS } from './login-id';
+import { MIGRATIONS, prepareStatements, toLogin, toUser } from './sqlite-sql';
+import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './types';
 
-// append-only: never edit a migration that has shipped
-const MIGRATIONS = [
-  `CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
-    username TEXT UNIQUE NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at INTEGER
-  )`,
-  // AUTOINCREMENT: a deleted user's id is never handed out again, so a stale session cannot name a new
-  // account; generation: bumped to log out every session stamped with the old value
-  `CREATE TABLE users_v2 (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    username TEXT UNIQUE NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at INTEGER,
-    generation INTEGER NOT NULL DEFAULT 0
-  );
-  INSERT INTO users_v2 (id, username, password_hash, created_at) SELECT id, username, password_hash, created_at FROM users;
-  DROP TABLE users;
-  ALTER TABLE users_v2 RENAME TO users;`,
-];
+const DEFAULT_LIFETIMES: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 };
 
-interface Row {
-  id: number;
-  username: string;
-  password_hash: string;
-  created_at: number | null;
-  generation: number;
-}
-
-const COLUMNS = 'id, username, password_hash, created_at, generation';
-
-function toUser(row: Row | undefined): User | undefined {
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    createdAt: row.created_at ?? 0,
-    generation: row.generation,
-  };
-}
-
-/** Users in the embedded SQLite database; several processes on this machine can share the file. */
+/**
+ * Users and their logins in the SQLite file. SQLite runs one write at a time, so a statement or
+ * transaction that checks the acting login and acts cannot interleave with another.
+ */
 export class SqliteUserStore implements UserStore {
   private readonly sql;
 
-  constructor(db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly lifetimes: LoginLifetimes = DEFAULT_LIFETIMES,
+  ) {
     migrate(db, 'users', MIGRATIONS);
-    this.sql = {
-      byName: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM users WHERE username = ?`),
-      byId: db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM users WHERE id = ?`),
-      // the UNIQUE constraint settles two signups racing for one name
-      insert: db.prepare<[string, string, number], Row>(
-        `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)
-         ON CONFLICT(username) DO NOTHING RETURNING ${COLUMNS}`,
-      ),
-      setHash: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
-      bump: db.prepare<[number], { generation: number }>(
-        'UPDATE users SET generation = generation + 1 WHERE id = ? RETURNING generation',
-      ),
-      delete: db.prepare('DELETE FROM users WHERE id = ?'),
-    };
+    this.sql = prepareStatements(db);
   }
 
-  async findByUsername(username: string): Promise<User | undefined> {
-    return toUser(this.sql.byName.get(username));
+  /** Runs work (in a transaction when it writes more than once); a busy or broken file is a 503. */
+  private run<T>(work: () => T, transaction = false): Promise<T> {
+    try {
+      return Promise.resolve(whenFree(this.db, transaction ? () => this.db.transaction(work).immediate() : work));
+    } catch (err) {
+      if (isUnavailable(err) || (err as { status?: number }).status === 503)
+        return Promise.reject(new UserStoreUnavailableError(String((err as Error).message)));
+      return Promise.reject(err);
+    }
   }
 
-  async findById(id: number): Promise<User | undefined> {
-    return toUser(this.sql.byId.get(id));
+  private live(now: number) {
+    return { seenAfter: now - this.lifetimes.idleMs, createdAfter: now - this.lifetimes.maxAgeMs };
   }
 
-  async create({ username, passwordHash, createdAt }: NewUser): Promise<User | undefined> {
-    return toUser(this.sql.insert.get(username, passwordHash, createdAt));
+  findByUsername(username: string) {
+    return this.run(() => {
+      const row = this.sql.byName.get(username);
+      return row && toUser(row);
+    });
   }
 
-  async setPasswordHash(id: number, passwordHash: string): Promise<void> {
-    this.sql.setHash.run(passwordHash, id);
+  create({ username, passwordHash, createdAt }: NewUser) {
+    return this.run(() => {
+      const row = this.sql.insertUser.get(username, passwordHash, createdAt);
+      return row && toUser(row);
+    });
   }
 
-  async bumpGeneration(id: number): Promise<number> {
-    const row = this.sql.bump.get(id);
-    if (!row) throw new Error(`bumpGeneration: no user ${id}`);
-    return row.generation;
+  async setPasswordHash(id: number, passwordHash: string) {
+    await this.run(() => this.sql.setHash.run(passwordHash, id));
   }
 
-  async delete(id: number): Promise<boolean> {
-    return this.sql.delete.run(id).changes > 0;
+  startLogin(login: NewLogin, maxPerUser: number) {
+    const row: Login = { id: newLoginId(), lastSeenAt: login.createdAt, authAt: login.createdAt, ...login };
+    const now = row.lastSeenAt;
+    return this.run(() => {
+      this.sql.insertLogin.run({
+        id: row.id,
+        user_id: row.userId,
+        created_at: row.createdAt,
+        last_seen_at: row.lastSeenAt,
+        auth_at: row.authAt,
+        device: row.device,
+        ip: row.ip,
+        persistent: row.persistent ? 1 : 0,
+      });
+      this.sql.deadOf.run({ userId: row.userId, ...this.live(now) });
+      this.sql.pastCap.run(row.userId, maxPerUser);
+      return row;
+    }, true);
+  }
+
+  findLogin(id: string, now: number) {
+    return this.run(() => {
+      const row = this.sql.login.get({ id, ...this.live(now) });
+      if (!row) return undefined;
+      if (row.last_seen_at <= now - SEEN_EVERY_MS) this.sql.seen.run(now, id);
+      const user = { id: row.user_id, username: row.username, password_hash: row.password_hash, created_at: row.user_created_at };
+      return { login: toLogin(row), user: toUser(user) };
+    });
+  }
+
+  listLogins(userId: number, now: number) {
+    return this.run(() => this.sql.list.all({ userId, ...this.live(now) }).map(toLogin));
+  }
+
+  async endLogin(id: string) {
+    await this.run(() => this.sql.endOne.run(id));
+  }
+
+  /** Runs `act` only while the actor's login exists, all in one transaction. */
+  private asActor<T>(actor: string, userId: number, act: () => T): Promise<T | undefined> {
+    return this.run(() => (this.sql.own.get(actor, userId) ? act() : undefined), true);
+  }
+
+  endOtherLogin(actor: string, userId: number, target: string) {
+    return this.asActor(actor, userId, () => this.sql.endOther.run(userId, target, actor).changes > 0);
+  }
+
+  endOtherLogins(actor: string, userId: number) {
+    return this.asActor(actor, userId, () => this.sql.endOthers.run(userId, actor).changes);
+  }
+
+  changePassword(actor: string, userId: number, passwordHash: string) {
+    return this.asActor(actor, userId, () => {
+      this.sql.setHash.run(passwordHash, userId);
+      return this.sql.endOthers.run(userId, actor).changes;
+    });
+  }
+
+  confirmPassword(actor: string, now: number) {
+    return this.run(() => this.sql.confirm.run(now, actor).changes > 0);
+  }
+
+  async deleteUser(actor: string, userId: number) {
+    const done = await this.asActor(actor, userId, () => {
+      this.sql.endAll.run(userId);
+      return this.sql.deleteUser.run(userId).changes > 0;
+    });
+    return done === true;
+  }
+
+  pruneLogins(now: number) {
+    // read first: an idle server with nothing to prune writes nothing
+    return this.run(() => (this.sql.anyDead.get(this.live(now)) ? this.sql.prune.run(this.live(now)).changes : 0));
   }
 }

@@ -6,8 +6,6 @@ export interface User {
   passwordHash: string;
   /** ms since epoch */
   createdAt: number;
-  /** session generation: sessions stamped with an older one are logged out (bumped by revocations) */
-  generation: number;
 }
 
 export interface NewUser {
@@ -17,18 +15,67 @@ export interface NewUser {
 }
 
 /**
- * Where users live: SQLite on one machine, PostgreSQL for several. Ids are never reused, so a stale
- * session can never name a later account.
+ * A login: one signed-in browser, a row the user owns (as the Rails authentication generator's
+ * Session and better-auth's session table). The session holds only its id. Times in ms since epoch.
+ */
+export interface Login {
+  /** random, 128 bits or more; never the session ID nor derived from it */
+  id: string;
+  userId: number;
+  createdAt: number;
+  /** moved at most once a minute, so ordering by it is accurate to the minute */
+  lastSeenAt: number;
+  /** the last time a password was entered in this login (login, signup, confirm) */
+  authAt: number;
+  /** e.g. "Chrome 131 on Linux" */
+  device: string;
+  ip: string;
+  /** "keep me signed in": a persistent cookie; otherwise a browser-session cookie */
+  persistent: boolean;
+}
+
+/** A new login: id, lastSeenAt and authAt are made (random, createdAt) unless the upgrade carries them over. */
+export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> & Partial<Pick<Login, 'id' | 'lastSeenAt' | 'authAt'>>;
+
+/** A login is live while both its idle and its absolute lifetime are ahead. */
+export interface LoginLifetimes {
+  /** SESSION_MAX_AGE_SECONDS: since it was last seen */
+  idleMs: number;
+  /** LOGIN_MAX_AGE_SECONDS: since it was created */
+  maxAgeMs: number;
+}
+
+/**
+ * Where users and their logins live: SQLite for one process, PostgreSQL for several. Ids are never
+ * reused. Every method that changes another login, the password or the account takes the acting
+ * login's id (`actor`) and checks in the same statement or transaction that it still exists, so a
+ * request loaded before its own login was ended cannot act; `undefined` means it was ended.
  */
 export interface UserStore {
   findByUsername(username: string): Promise<User | undefined>;
-  findById(id: number): Promise<User | undefined>;
   /** the new user, or undefined when the username is taken */
   create(user: NewUser): Promise<User | undefined>;
-  /** replaces the stored hash (a password change, or a rehash at a higher cost) */
+  /** replaces the stored hash at login (a rehash at a higher cost) */
   setPasswordHash(id: number, passwordHash: string): Promise<void>;
-  /** bumps the session generation, logging out every session stamped with the old one; the new value */
-  bumpGeneration(id: number): Promise<number>;
-  /** deletes the user; whether one was deleted */
-  delete(id: number): Promise<boolean>;
+
+  /** a new live login; past `maxPerUser` live ones, the user's least recently seen end */
+  startLogin(login: NewLogin, maxPerUser: number): Promise<Login>;
+  /** the live login and its user, in one query; marks it seen (at most one write a minute) */
+  findLogin(id: string, now: number): Promise<{ login: Login; user: User } | undefined>;
+  /** the user's live logins, most recently seen first */
+  listLogins(userId: number, now: number): Promise<Login[]>;
+  /** a logout: the login's own row goes */
+  endLogin(id: string): Promise<void>;
+  /** ends one other login of the user: whether it existed */
+  endOtherLogin(actor: string, userId: number, target: string): Promise<boolean | undefined>;
+  /** ends every login of the user but the actor's: how many */
+  endOtherLogins(actor: string, userId: number): Promise<number | undefined>;
+  /** sets the new hash and ends every other login: how many ended */
+  changePassword(actor: string, userId: number, passwordHash: string): Promise<number | undefined>;
+  /** records a password entry: whether the login still exists */
+  confirmPassword(actor: string, now: number): Promise<boolean>;
+  /** deletes the user and every login: whether it was done */
+  deleteUser(actor: string, userId: number): Promise<boolean>;
+  /** deletes logins past their lifetimes: how many */
+  pruneLogins(now: number): Promise<number>;
 }

@@ -1,0 +1,75 @@
+import { type SessionData, Store } from 'express-session';
+import { withDeadline } from '../deadline';
+import { StoreUnavailableError } from '../errors';
+import { storeKey } from './key';
+import { isSession } from './session-json';
+import type { Callback, SessionBackend } from './types';
+
+const WRITTEN = Symbol('saved by this request');
+type Marked = SessionData & { [WRITTEN]?: true };
+
+/**
+ * The store the app hands to session(): what every backend needs, in one place.
+ * - The backend never sees a session ID, only its SHA-256 (storeKey), so a copy of the store (a
+ *   backup, a scan, MONITOR) holds nothing a cookie can be made from.
+ * - Every call answers within timeoutMs: a backend that is down or silent is a fast 503.
+ * - A stored value that is not a session (corrupt JSON) reads as no session.
+ * - The app saves before it answers; express-session then touches the unchanged session on the way
+ *   out, which would only move the expiry by milliseconds: that touch is skipped.
+ * The backend's own events (connect-redis's `disconnect`) are not passed on: express-session would
+ * then skip loading sessions and leave req.session undefined; the deadline answers 503 instead.
+ */
+export class HashedKeyStore extends Store {
+  constructor(
+    readonly backend: SessionBackend,
+    private readonly timeoutMs: number,
+    /** turns a backend failure into a 503 or leaves it a 500 */
+    private readonly classify: (err: unknown) => unknown = (err) => err,
+  ) {
+    super();
+  }
+
+  private call<T>(what: string, cb: Callback<T> | undefined, work: (done: Callback<T>) => void): void {
+    const promise = new Promise<T>((resolve, reject) => {
+      work((err, value) => (err ? reject(this.classify(err)) : resolve(value as T)));
+    });
+    withDeadline(promise, this.timeoutMs, `session store ${what}`).then(
+      (value) => cb?.(undefined, value),
+      (err: unknown) => cb?.(err),
+    );
+  }
+
+  override get(sid: string, cb: Callback<SessionData | null>): void {
+    this.call<SessionData | null | undefined>('get', (err, data) => cb(err, isSession(data) ? data : null), (done) =>
+      this.backend.get(storeKey(sid), done),
+    );
+  }
+
+  override set(sid: string, session: SessionData, cb?: Callback): void {
+    this.call('set', cb, (done) =>
+      this.backend.set(storeKey(sid), session, (err) => {
+        if (!err) (session as Marked)[WRITTEN] = true; // a symbol: JSON never stores it
+        done(err);
+      }),
+    );
+  }
+
+  override touch(sid: string, session: SessionData, cb?: Callback): void {
+    if ((session as Marked)[WRITTEN]) return cb?.();
+    this.call('touch', cb, (done) => this.backend.touch?.(storeKey(sid), session, done) ?? done());
+  }
+
+  override destroy(sid: string, cb?: Callback): void {
+    this.call('destroy', cb, (done) => this.backend.destroy(storeKey(sid), done));
+  }
+
+  ping(): Promise<void> {
+    return withDeadline(this.backend.ping(), this.timeoutMs, 'session store ping').catch((err: unknown) => {
+      throw err instanceof StoreUnavailableError ? err : this.classify(err);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}
