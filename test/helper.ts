@@ -6,9 +6,10 @@ import { type Config, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import type { PasswordHasher } from '../src/login/password';
 import type { AttemptLimiter } from '../src/login/throttle';
-import { openDatabase } from '../src/sqlite-file';
+import { openDatabase } from '../src/sqlite/database';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { MemorySessionStore } from '../src/stores/memory';
-import type { SessionStore } from '../src/stores/types';
+import type { SessionBackend } from '../src/stores/types';
 import { SqliteUserStore } from '../src/users/sqlite';
 import type { UserStore } from '../src/users/types';
 
@@ -29,31 +30,41 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 export interface AppOptions {
   config?: Config;
-  store?: SessionStore;
+  /** the session backend behind the hashing store; a memory store by default */
+  backend?: SessionBackend;
   users?: UserStore;
   hasher?: PasswordHasher;
   clock?: () => number;
   limiter?: AttemptLimiter;
 }
 
+/** Users in a fresh in-memory SQLite, with the config's login lifetimes. */
+export function memoryUsers(config: Config = testConfig()): UserStore {
+  const lifetimes = { idleMs: config.session.maxAgeMs, maxAgeMs: config.login.maxAgeMs };
+  return new SqliteUserStore(openDatabase(':memory:'), lifetimes);
+}
+
 /** A fresh app around its own stores (users in an in-memory SQLite), so nothing leaks between tests. */
 export function buildApp(options: AppOptions = {}): {
   app: Express;
-  store: SessionStore;
+  store: HashedKeyStore;
+  backend: SessionBackend;
   config: Config;
   users: UserStore;
 } {
   const config = options.config ?? testConfig();
-  const store =
-    options.store ??
-    new MemorySessionStore({
-      maxSessions: 1000,
-      ttlMs: config.session.maxAgeMs,
-      tombstoneMs: config.lock.ttlMs,
-    });
-  const users = options.users ?? new SqliteUserStore(openDatabase(':memory:'));
+  const backend = options.backend ?? new MemorySessionStore({ maxSessions: 1000, ttlMs: config.session.maxAgeMs });
+  const store = new HashedKeyStore(backend, config.store.timeoutMs);
+  const users = options.users ?? memoryUsers(config);
   const app = createApp({ ...options, config, store, users, logger: silentLogger });
-  return { app, store, config, users };
+  return { app, store, backend, config, users };
+}
+
+/** The `name=value` part of the session cookie a response set; fails the test when there is none. */
+export function cookieFrom(res: Response, name = 'sid'): string {
+  const cookie = sessionCookie(res, name);
+  if (cookie === undefined) throw new Error(`expected a ${name} cookie, got: ${res.headers['set-cookie']}`);
+  return cookie;
 }
 
 /** The `name=value` part of the session cookie a response set, or undefined. */

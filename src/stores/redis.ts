@@ -43,6 +43,11 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   private readonly capKey: string;
   private closed = false;
 
+  /** the node-redis client, which the lock and the login counters share */
+  get redis(): RedisClient {
+    return this.options.client;
+  }
+
   constructor(private readonly options: RedisStoreOptions) {
     super({
       client: options.client,

@@ -1,8 +1,8 @@
 import type { Response } from 'supertest';
-import type { SessionStore } from '../../src/stores/types';
+import type { Store } from 'express-session';
 
 /** How many sessions the store holds. */
-export function storedSessions(store: SessionStore): Promise<number> {
+export function storedSessions(store: Store): Promise<number> {
   return new Promise((resolve, reject) => {
     if (!store.length) return reject(new Error('store has no length()'));
     store.length((err, n) => (err ? reject(err) : resolve(n ?? 0)));

@@ -56,8 +56,12 @@ export async function createDatabase(server: PostgresServer): Promise<string> {
 }
 
 /** A user store on the database at url, its migrations run; the caller closes it. */
-export async function readyPostgresStore(url: string, timeoutMs = 1000): Promise<PostgresUserStore> {
-  const store = createPostgresUserStore({ url, poolSize: 4, timeoutMs, logger: silentLogger });
+export async function readyPostgresStore(
+  url: string,
+  timeoutMs = 1000,
+  lifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 },
+): Promise<PostgresUserStore> {
+  const store = createPostgresUserStore({ url, poolSize: 4, timeoutMs, logger: silentLogger, lifetimes });
   await store.ready;
   return store;
 }

@@ -1,14 +1,10 @@
 import { storeKey } from '../../src/stores/key';
-import type { RedisClient } from '../../src/stores/redis';
+import type { RedisClient } from '../../src/redis';
 
-/**
- * The Redis key that holds a session: under the SHA-256 of its ID (how stores key sessions), or under
- * the plain ID (how connect-redis keys them). Throws when neither exists.
- */
+/** The Redis key that holds a session: under the SHA-256 of its ID. Throws when it does not exist. */
 export async function sessionKey(client: RedisClient, prefix: string, sid: string): Promise<string> {
-  for (const key of [`${prefix}${storeKey(sid)}`, `${prefix}${sid}`]) {
-    if ((await client.exists(key)) === 1) return key;
-  }
+  const key = `${prefix}${storeKey(sid)}`;
+  if ((await client.exists(key)) === 1) return key;
   throw new Error(`no key under ${prefix} holds the session`);
 }
 

@@ -1,5 +1,6 @@
 import { beforeAll } from 'vitest';
 import { findRedisServer, type RedisServer, startRedisServer } from '../../scripts/lib/redis-server';
+import { createRedisClient, type RedisClient } from '../../src/redis';
 import { RedisSessionStore, type RedisStoreOptions } from '../../src/stores/redis';
 import { silentLogger } from '../helper';
 import { serviceAvailable } from './service';
@@ -53,21 +54,25 @@ export function nextReady(client: { once(event: 'ready', listener: () => void): 
   return new Promise((resolve) => client.once('ready', () => resolve()));
 }
 
-/** A session store on the test's Redis, connected; the caller closes it. */
+/** A node-redis client on the test's Redis, connected; the caller closes it. */
+export async function connectedClient(url: string): Promise<RedisClient> {
+  const client = createRedisClient(url, 1000, silentLogger);
+  if (!client.isReady) await nextReady(client);
+  return client;
+}
+
+/** A session backend on the test's Redis, its client connected; the caller closes it (and so the client). */
 export async function connectedRedisStore(
   url: string,
   prefix = 'sess:',
-  options: Partial<RedisStoreOptions> = {},
+  options: Partial<RedisStoreOptions> & { client?: RedisClient } = {},
 ): Promise<RedisSessionStore> {
-  const store = new RedisSessionStore({
-    url,
+  return new RedisSessionStore({
+    client: options.client ?? (await connectedClient(url)),
     prefix,
     timeoutMs: 1000,
     maxSessions: 100_000,
     ttlMs: 86_400_000,
-    logger: silentLogger,
     ...options,
   });
-  if (!store.client.isReady) await nextReady(store.client);
-  return store;
 }
