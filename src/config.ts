@@ -4,71 +4,8 @@ export { ConfigError };
 
 export type StoreKind = 'sqlite' | 'memory' | 'redis';
 
-export interface Config {
-  production: boolean;
-  port: number;
-  host: string;
-  trustProxy: boolean | number | string;
-  logLevel: string;
-  session: {
-    /** first signs, all verify; empty in development until server.ts supplies a local one */
-    secrets: string[];
-    cookieName: string;
-    secure: boolean;
-    maxAgeMs: number;
-  };
-  store: {
-    kind: StoreKind;
-    sqlitePath: string;
-    sqliteMaxSessions: number;
-    /** how long a second server waits for the SQLite file before it gives up */
-    sqliteClaimWaitMs: number;
-    memoryMaxSessions: number;
-    redisUrl: string;
-    redisPrefix: string;
-    redisMaxSessions: number;
-    timeoutMs: number;
-    /** most live sessions one user may have; a login past it ends their least recently active one */
-    maxSessionsPerUser: number;
-  };
-  users: {
-    /** postgres://… for users in PostgreSQL; empty: users in the SQLite file */
-    databaseUrl: string;
-    databasePoolSize: number;
-  };
-  login: {
-    passwordMinLength: number;
-    passwordMaxLength: number;
-    scryptCost: number;
-    hashConcurrency: number;
-    maxAgeMs: number;
-    maxAttempts: number;
-    maxAttemptsPerIp: number;
-    attemptWindowMs: number;
-    allowedOrigins: string[];
-    /** most in-memory attempt counters; least recently used evicted past it */
-    maxCounters: number;
-    /** how recent a password entry must be to end sessions or delete the account */
-    reauthMaxAgeMs: number;
-    /** signing out also clears every cookie of the site (Clear-Site-Data: "cookies") */
-    clearSiteCookies: boolean;
-  };
-  lock: {
-    waitMs: number;
-    ttlMs: number;
-    maxWaiters: number;
-  };
-  limits: {
-    maxHeaderSize: number;
-    bodyLimitBytes: number;
-    headersTimeoutMs: number;
-    requestTimeoutMs: number;
-    keepAliveTimeoutMs: number;
-    shutdownTimeoutMs: number;
-    /** on SIGTERM, /readyz fails at once but serving goes on this long, so the balancer stops first */
-    shutdownDelayMs: number;
-  };
-}
+/** Every setting, parsed and checked: what loadConfig returns. Each key is explained in .env.example. */
+export type Config = ReturnType<typeof loadConfig>;
 
 /** Facts about the machine that some defaults follow; server.ts reads them, tests pass their own. */
 export interface MachineFacts {
@@ -91,7 +28,7 @@ export const defaultHashConcurrency = (cores: number, threadPool: number) =>
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   facts: MachineFacts = { cores: 2 },
-): Config {
+) {
   const e = parseEnv(env);
   // libuv's own variable, read here only to bound the hashes: set it in the environment, not in .env
   const threadPool = e.int('UV_THREADPOOL_SIZE', 4, 1, 1024);
@@ -114,7 +51,7 @@ export function loadConfig(
     production,
     port: e.int('PORT', 3000, 0, 65535),
     host: e.str('HOST', '127.0.0.1'),
-    trustProxy: e.trustProxy('TRUST_PROXY'),
+    trustProxy: e.trustProxy('TRUST_PROXY') as boolean | number | string,
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     session: {
       secrets,
@@ -128,7 +65,12 @@ export function loadConfig(
       sqlitePath: e.str('SQLITE_PATH', 'data/app.db'),
       sqliteMaxSessions: e.int('SQLITE_MAX_SESSIONS', 1_000_000, 1, 1e9),
       // long enough for a first server to finish draining: SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS and a little
-      sqliteClaimWaitMs: e.int('SQLITE_CLAIM_WAIT_MS', shutdownDelayMs + shutdownTimeoutMs + 2000, 0, 3_600_000),
+      sqliteClaimWaitMs: e.int(
+        'SQLITE_CLAIM_WAIT_MS',
+        shutdownDelayMs + shutdownTimeoutMs + 2000,
+        0,
+        3_600_000,
+      ),
       memoryMaxSessions: e.int('MEMORY_MAX_SESSIONS', 10_000, 1, 1e8),
       redisUrl: e.str('REDIS_URL', 'redis://127.0.0.1:6379'),
       redisPrefix: e.str('REDIS_PREFIX', 'sess:'),

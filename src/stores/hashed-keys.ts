@@ -40,8 +40,10 @@ export class HashedKeyStore extends Store {
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
-    this.call<SessionData | null | undefined>('get', (err, data) => cb(err, isSession(data) ? data : null), (done) =>
-      this.backend.get(storeKey(sid), done),
+    this.call<SessionData | null | undefined>(
+      'get',
+      (err, data) => cb(err, isSession(data) ? data : null),
+      (done) => this.backend.get(storeKey(sid), done),
     );
   }
 
@@ -55,7 +57,10 @@ export class HashedKeyStore extends Store {
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if ((session as Marked)[WRITTEN]) return cb?.();
+    if ((session as Marked)[WRITTEN]) {
+      cb?.();
+      return;
+    }
     this.call('touch', cb, (done) => this.backend.touch?.(storeKey(sid), session, done) ?? done());
   }
 
