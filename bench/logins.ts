@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config';
 import { createPasswordHasher } from '../src/login/password';
-import { openDatabase } from '../src/sqlite-file';
+import { openDatabase } from '../src/sqlite/database';
 import { SqliteUserStore } from '../src/users/sqlite';
 
 export const LOGIN_CLIENTS = 20;

@@ -29,19 +29,19 @@ const PIECES: [string, RegExp][] = [
     /node:_http|node:net|node:internal\/streams|node:internal\/stream_base|node:stream/,
   ],
   [
-    'request log (src/logger.ts, pino)',
-    /src\/logger\.ts|\/pino\/|sonic-boom|@pinojs|\/pino-std-serializers\//,
+    'request log (src/http/request-log.ts, pino-http)',
+    /src\/http\/request-log\.ts|src\/logger\.ts|\/pino\/|\/pino-http\/|sonic-boom|@pinojs|\/pino-std-serializers\//,
   ],
   ['security headers', /src\/http\/security-headers\.ts/],
   [
     'negotiation, Vary, no-store, JSON reply',
-    /src\/http\/(replies|negotiate)\.ts|\/vary\/|\/negotiator\/|\/accepts\/|\/mime-types\/|\/mime-db\//,
+    /src\/http\/replies\.ts|\/vary\/|\/negotiator\/|\/accepts\/|\/mime-types\/|\/mime-db\//,
   ],
   ['cross-origin check', /src\/http\/cross-origin\.ts/],
   ['the lock (cookie read, queue, res.end wrapper)', /src\/lock\//],
   ['the memory store (LRU, JSON both ways, key hash)', /src\/stores\/|\/lru-cache\//],
   ['the inspector note', /src\/inspector\//],
-  ['session wrapper and save promise', /src\/session\//],
+  ['session helpers and save promise', /src\/session\.ts/],
   ['the /increment handler', /src\/demo\/|bench\/(floor|lesson|bare)-app\.js/],
   [
     'express-session (cookie, HMACs, SHA-1 checks, hooks)',

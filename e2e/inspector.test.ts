@@ -79,6 +79,8 @@ describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', (
     expect(change).toContain(`from ${before?.slice(0, 6)} to ${after?.slice(0, 6)}`);
     expect(change).toContain('count (1) was carried over');
     expect(await page.locator('#inspector-id').textContent()).toBe(after?.slice(0, 6));
+    expect(await page.locator('aside.inspector strong').textContent()).toBe('e2e_panel'); // /profile loaded the login
+    expect(await page.locator('#inspector-login-at').count()).toBe(1);
     await page.screenshot({ path: artifactPath('inspector-profile'), fullPage: true });
     await context.close();
   });

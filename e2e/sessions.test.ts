@@ -19,7 +19,7 @@ async function signIn(context: BrowserContext, url: string, action: 'signup' | '
 describe.skipIf(!chromiumAvailable())('your sessions in a real browser', () => {
   const running = useServerAndBrowser();
 
-  it('signs out the other browser with its button; that browser lands on the login page', async () => {
+  it('signs out the other browser with its button; that browser lands on the login page, told so once', async () => {
     const username = `e2e_${randomBytes(4).toString('hex')}`;
     const laptop = await running.browser.newContext();
     const phone = await running.browser.newContext();
@@ -42,6 +42,10 @@ describe.skipIf(!chromiumAvailable())('your sessions in a real browser', () => {
 
     await theirs.goto(`${running.server.url}/profile`);
     expect(new URL(theirs.url()).pathname).toBe('/login');
+    expect(await theirs.locator('#notice').textContent()).toContain('You were signed out');
+    await theirs.screenshot({ path: artifactPath('signed-out-notice'), fullPage: true });
+    await theirs.reload();
+    expect(await theirs.locator('#notice').count()).toBe(0); // shown once
     await mine.goto(`${running.server.url}/profile`);
     expect(new URL(mine.url()).pathname).toBe('/profile');
     expect(violations).toEqual([]);

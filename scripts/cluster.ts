@@ -1,5 +1,7 @@
 // npm run cluster: a throwaway Redis and PostgreSQL and two app instances sharing them, as on two
 // machines; Ctrl+C stops it all and removes the temp directory. Needs redis-server and postgresql.
+// SQLite serves one process, so the instances keep sessions in Redis and users in PostgreSQL: none
+// opens a SQLite file.
 // Ports: CLUSTER_PORTS (default 3000,3001), CLUSTER_REDIS_PORT and CLUSTER_POSTGRES_PORT (default free).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -40,16 +42,16 @@ async function main(): Promise<void> {
     running.push({ stop: () => postgres.stop() });
     const env = {
       SESSION_SECRET: randomBytes(32).toString('hex'), // one secret: a cookie from one instance verifies on the other
-      SESSION_STORE: 'redis',
+      SESSION_STORE: 'redis', // sessions, the lock and the login counters, shared
       REDIS_URL: redis.url,
-      DATABASE_URL: postgres.url,
+      DATABASE_URL: postgres.url, // users and their logins, shared
     };
     const instances = await Promise.all(
       ports.map((port, i) => startInstance(port, join(home, `app-${i + 1}`), env)),
     );
     running.push(...instances);
     for (const instance of instances) instance.exited.then(() => void stopAll(1)); // one died: stop it all
-    // an instance listens before its Redis client has connected: "up" means each one answers /readyz
+    // an instance listens before Redis and PostgreSQL have connected: "up" means each one is ready for both
     await Promise.all(
       ports.map((port) => waitFor(`the instance on ${port} to be ready`, () => isReady(port))),
     );
@@ -70,9 +72,10 @@ async function main(): Promise<void> {
   }
 }
 
+// ready for sessions (200) and for users too: PostgreSQL connects and migrates in the background
 const isReady = (port: number) =>
   fetch(`http://127.0.0.1:${port}/readyz`).then(
-    (res) => res.ok,
+    async (res) => res.ok && ((await res.json()) as { checks?: { users?: string } }).checks?.users === 'ok',
     () => false,
   );
 
@@ -81,7 +84,7 @@ async function startInstance(port: number, cwd: string, env: Record<string, stri
   mkdirSync(cwd, { recursive: true });
   const instance = await startApp({
     cwd,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: `${cwd}/app.db` },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     onLog: (entry) => {
       const msg = String(entry.msg ?? '');
       if (Number(entry.level ?? 30) >= 40 || msg.startsWith('listening on')) console.log(`[${port}] ${msg}`);

@@ -43,7 +43,8 @@ const PRUNE_EVERY_MS = 60_000;
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
   const closers: Array<() => unknown> = [];
   const close = async () => {
-    for (const step of closers.reverse()) await Promise.resolve(step()).catch((err) => logger.error({ err }, 'close failed'));
+    for (const step of closers.reverse())
+      await Promise.resolve(step()).catch((err) => logger.error({ err }, 'close failed'));
   };
   try {
     return await open(config, logger, closers, close);
@@ -53,7 +54,12 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   }
 }
 
-async function open(config: Config, logger: Logger, closers: Array<() => unknown>, close: () => Promise<void>) {
+async function open(
+  config: Config,
+  logger: Logger,
+  closers: Array<() => unknown>,
+  close: () => Promise<void>,
+) {
   const { store: s, users: u } = config;
   const needsFile = s.kind === 'sqlite' || !u.databaseUrl;
   warn(config, logger);
@@ -65,7 +71,11 @@ async function open(config: Config, logger: Logger, closers: Array<() => unknown
   closers.push(() => backend.close());
   await upgradeLogins({ backend, users: users.users, db, redis, config, logger });
 
-  const store = new HashedKeyStore(backend, s.timeoutMs, redis ? (await import('./redis')).redisError : undefined);
+  const store = new HashedKeyStore(
+    backend,
+    s.timeoutMs,
+    redis ? (await import('./redis')).redisError : undefined,
+  );
   const lock = redis ? await redisLock(config, redis, logger) : new MemoryLock(config.lock);
   const limiter = createAttemptLimiter(config, redis);
   const prune = setInterval(() => void users.users.pruneLogins(Date.now()).catch(() => {}), PRUNE_EVERY_MS);
@@ -114,16 +124,30 @@ async function redisLock(config: Config, client: RedisClient, logger: Logger): P
   });
 }
 
-async function userStore(config: Config, logger: Logger, db: Database | undefined, closers: Array<() => unknown>) {
+async function userStore(
+  config: Config,
+  logger: Logger,
+  db: Database | undefined,
+  closers: Array<() => unknown>,
+) {
   const lifetimes = { idleMs: config.session.maxAgeMs, maxAgeMs: config.login.maxAgeMs };
   const { databaseUrl: url, databasePoolSize: poolSize } = config.users;
   if (!url) {
     const file = db as Database;
-    return { users: new SqliteUserStore(file, lifetimes) as UserStore, check: async () => assertWritable(file) };
+    return {
+      users: new SqliteUserStore(file, lifetimes) as UserStore,
+      check: async () => assertWritable(file),
+    };
   }
   // connects and migrates in the background: the server starts while PostgreSQL is down
   const { createPostgresUserStore } = await import('./users/postgres');
-  const users = createPostgresUserStore({ url, poolSize, timeoutMs: config.store.timeoutMs, logger, lifetimes });
+  const users = createPostgresUserStore({
+    url,
+    poolSize,
+    timeoutMs: config.store.timeoutMs,
+    logger,
+    lifetimes,
+  });
   closers.push(() => users.close());
   return { users, check: () => users.ping() };
 }
@@ -146,9 +170,12 @@ async function openSqlite(config: Config, closers: Array<() => unknown>): Promis
     if (err instanceof StartError) throw err;
     const { code, message } = err as { code?: string; message?: string };
     const what = db || code?.startsWith('SQLITE_READONLY') ? 'written' : 'opened';
-    throw new StartError(`database ${path} cannot be ${what} (${code ?? message}): check the file and its directory`, {
-      cause: err,
-    });
+    throw new StartError(
+      `database ${path} cannot be ${what} (${code ?? message}): check the file and its directory`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -157,5 +184,7 @@ function warn(config: Config, logger: Logger): void {
   if (config.store.kind === 'memory')
     logger.warn('SESSION_STORE=memory: sessions are lost on restart and not shared between instances');
   if (config.store.kind === 'redis' && !config.users.databaseUrl)
-    logger.warn('SESSION_STORE=redis with users in SQLite: users are per machine; set DATABASE_URL to share them');
+    logger.warn(
+      'SESSION_STORE=redis with users in SQLite: users are per machine; set DATABASE_URL to share them',
+    );
 }

@@ -5,8 +5,8 @@ import { createBackends } from './backends';
 import { type Config, ConfigError, loadConfig } from './config';
 import { StartError } from './errors';
 import { createHttpServer, listen } from './http/server';
-import { createLogger, type Logger, wantsPrettyLogs } from './logger';
 import { localSecret } from './local-secret';
+import { createLogger, type Logger, wantsPrettyLogs } from './logger';
 
 const LOCAL_SECRET_FILE = 'data/session-secret';
 

@@ -1,11 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
-import type { MemorySessionStore } from '../src/stores/memory';
 import { buildApp } from './helper';
 import { newSession } from './support/cookies';
-
-const lengthOf = (store: MemorySessionStore) =>
-  new Promise<number>((resolve, reject) => store.length((err, n) => (err ? reject(err) : resolve(n ?? -1))));
+import { storedSessions } from './support/inspector';
 
 describe('GET /style.css', () => {
   it('serves the stylesheet as CSS that browsers may cache for a day', async () => {
@@ -22,12 +19,12 @@ describe('GET /style.css', () => {
   });
 
   it('creates no session and sets no cookie', async () => {
-    const { app, store } = buildApp();
+    const { app, backend } = buildApp();
 
     const res = await request(app).get('/style.css').set('Accept', 'text/css,*/*;q=0.1').expect(200);
 
     expect(res.headers['set-cookie']).toBeUndefined();
-    expect(await lengthOf(store as MemorySessionStore)).toBe(0);
+    expect(await storedSessions(backend)).toBe(0);
   });
 
   it('does not load the session of a browser that sends its cookie', async () => {

@@ -1,14 +1,16 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { createClient } from 'redis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../scripts/lib/processes';
 import { type Backends, createBackends } from '../src/backends';
 import { StartError, UserStoreUnavailableError } from '../src/errors';
-import { MemoryLock, RedisLock, SqliteLock } from '../src/lock';
+import { MemoryLock } from '../src/lock/memory';
+import { RedisLock } from '../src/lock/redis';
 import type { Logger } from '../src/logger';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { MemorySessionStore } from '../src/stores/memory';
 import { RedisSessionStore } from '../src/stores/redis';
 import { SqliteSessionStore } from '../src/stores/sqlite';
@@ -18,7 +20,7 @@ import { nextReady, redisAvailable, useRedis } from './support/redis';
 
 /** Backends for these settings, with the SQLite file in a fresh directory; closed after the test. */
 async function backendsFor(env: Record<string, string>, logger: Logger = silentLogger): Promise<Backends> {
-  const config = testConfig({ SQLITE_PATH: join(tempDir('backends-'), 'app.db'), ...env });
+  const config = testConfig({ SQLITE_PATH: join(tempDir('backends-'), 'app.db'), ...env }); // a file each: SQLite serves one process
   const backends = await createBackends(config, logger);
   onTestFinished(() => backends.close());
   return backends;
@@ -49,7 +51,8 @@ describe('createBackends with SESSION_STORE=memory', () => {
     const one = await backendsFor({ SESSION_STORE: 'memory', ...ATTEMPTS });
     const two = await backendsFor({ SESSION_STORE: 'memory', ...ATTEMPTS });
 
-    expect(one.store).toBeInstanceOf(MemorySessionStore);
+    expect(one.store).toBeInstanceOf(HashedKeyStore);
+    expect(one.store.backend).toBeInstanceOf(MemorySessionStore);
     expect(one.lock).toBeInstanceOf(MemoryLock);
     expect(await throttledAfter(one, 2)).toBe(true);
     expect(await throttledAfter(two, 0)).toBe(false); // counters are not shared
@@ -64,29 +67,29 @@ describe('createBackends with SESSION_STORE=memory', () => {
     expect(Object.keys(backends.checks).sort()).toEqual(['sessions', 'users']);
     expect(before.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     await expect(backends.checks.users()).rejects.toThrow(/not open/);
-    await expect(backends.users.findByUsername('ann')).rejects.toThrow(/not open/);
+    await expect(backends.users.findByUsername('ann')).rejects.toBeInstanceOf(UserStoreUnavailableError);
   });
 });
 
 describe('createBackends with SESSION_STORE=sqlite', () => {
-  it('puts sessions, users and the session lock in one SQLite file, with in-process counters', async () => {
+  it('puts sessions and users in one SQLite file, with the lock and the counters in this process', async () => {
     const backends = await backendsFor({ SESSION_STORE: 'sqlite', ...ATTEMPTS });
 
     await backends.users.create({ username: 'ann', passwordHash: 'x', createdAt: 0 });
-    const db = (backends.store as SqliteSessionStore).db;
+    const { db } = backends.store.backend as SqliteSessionStore;
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
 
-    expect(backends.store).toBeInstanceOf(SqliteSessionStore);
-    expect(backends.lock).toBeInstanceOf(SqliteLock); // processes sharing the file share the lock
+    expect(backends.store.backend).toBeInstanceOf(SqliteSessionStore);
+    expect(backends.lock).toBeInstanceOf(MemoryLock); // one process serves the file: the memory lock is the lock
     expect(tables).toEqual(
-      expect.arrayContaining([{ name: 'sessions' }, { name: 'users' }, { name: 'session_locks' }]),
+      expect.arrayContaining([{ name: 'sessions' }, { name: 'users' }, { name: 'logins' }]),
     );
     expect(await throttledAfter(backends, 2)).toBe(true);
   });
 
   it('names both backends in its checks; close closes the store and the file, and is safe twice', async () => {
     const backends = await backendsFor({ SESSION_STORE: 'sqlite' });
-    const db = (backends.store as SqliteSessionStore).db;
+    const { db } = backends.store.backend as SqliteSessionStore;
 
     await expect(backends.checks.sessions()).resolves.toBeUndefined();
     await expect(backends.checks.users()).resolves.toBeUndefined();
@@ -95,6 +98,43 @@ describe('createBackends with SESSION_STORE=sqlite', () => {
     expect(db.open).toBe(false);
     await expect(backends.checks.sessions()).rejects.toMatchObject({ status: 503 });
     await expect(backends.checks.users()).rejects.toThrow(/not open/);
+  });
+});
+
+describe('createBackends and the SQLite claim', () => {
+  const onFile = (path: string, env: Record<string, string> = {}) =>
+    testConfig({ SESSION_STORE: 'sqlite', SQLITE_PATH: path, SQLITE_CLAIM_WAIT_MS: '0', ...env });
+
+  it('refuses a second server on a file one already serves, in one line that says what to do', async () => {
+    const path = join(tempDir('backends-'), 'app.db');
+    const first = await createBackends(onFile(path), silentLogger);
+    onTestFinished(() => first.close());
+
+    const second = createBackends(onFile(path), silentLogger);
+
+    await expect(second).rejects.toBeInstanceOf(StartError);
+    await expect(second).rejects.toThrow(`${path} is in use by another server process`);
+    await expect(second).rejects.toThrow(/SESSION_STORE=redis and DATABASE_URL/);
+  });
+
+  it('claims the file for users too when only sessions are in memory', async () => {
+    const path = join(tempDir('backends-'), 'app.db');
+    const first = await createBackends(onFile(path, { SESSION_STORE: 'memory' }), silentLogger);
+    onTestFinished(() => first.close());
+
+    await expect(createBackends(onFile(path), silentLogger)).rejects.toBeInstanceOf(StartError);
+  });
+
+  it('lets the file go on close, so the next server starts on it', async () => {
+    const path = join(tempDir('backends-'), 'app.db');
+    const first = await createBackends(onFile(path), silentLogger);
+    await first.users.create({ username: 'ann', passwordHash: 'x', createdAt: 0 });
+
+    await first.close();
+    const next = await createBackends(onFile(path), silentLogger);
+    onTestFinished(() => next.close());
+
+    expect(await next.users.findByUsername('ann')).toMatchObject({ username: 'ann' });
   });
 });
 
@@ -135,7 +175,7 @@ describe('createBackends at start', () => {
 
     await expect(backends.checks.users()).rejects.toBeInstanceOf(UserStoreUnavailableError);
     await expect(backends.users.findByUsername('ann')).rejects.toBeInstanceOf(UserStoreUnavailableError);
-    expect(() => new Database(join(dir, 'app.db'), { fileMustExist: true })).toThrow();
+    expect(readdirSync(dir)).toEqual([]); // neither the file nor its claim
   });
 });
 
@@ -146,7 +186,7 @@ describe.skipIf(!hasRedis)('createBackends with SESSION_STORE=redis', () => {
 
   async function redisBackends(env: Record<string, string> = {}, logger?: Logger) {
     const backends = await backendsFor({ SESSION_STORE: 'redis', REDIS_URL: redis.url, ...env }, logger);
-    const { client } = backends.store as RedisSessionStore;
+    const { redis: client } = backends.store.backend as RedisSessionStore;
     if (!client.isReady) await nextReady(client);
     return { backends, client };
   }
@@ -160,7 +200,7 @@ describe.skipIf(!hasRedis)('createBackends with SESSION_STORE=redis', () => {
 
     const exhausted = await throttledAfter(one, 2);
 
-    expect(one.store).toBeInstanceOf(RedisSessionStore);
+    expect(one.store.backend).toBeInstanceOf(RedisSessionStore);
     expect(one.lock).toBeInstanceOf(RedisLock);
     expect(exhausted).toBe(true);
     expect(await throttledAfter(two, 0)).toBe(true); // the second instance sees the first one's attempts

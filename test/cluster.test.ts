@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort, groupAlive } from '../scripts/lib/processes';
+import { PASSWORD } from './support/accounts';
+import { sendJson } from './support/http';
 import { postgresAvailable } from './support/postgres';
 import { Agent, get } from './support/process';
 import { redisAvailable } from './support/redis';
@@ -68,17 +70,30 @@ function processesIn(dir: string): number[] {
 const hasServices = redisAvailable('npm run cluster') && postgresAvailable('npm run cluster');
 
 describe.skipIf(!hasServices)('npm run cluster', () => {
-  it('runs two instances sharing one session, and Ctrl+C leaves nothing running', async () => {
+  it('runs two instances sharing sessions and logins, no SQLite file, and Ctrl+C leaves nothing running', async () => {
     const cluster = await startCluster();
+    const [one = '', two = ''] = cluster.urls;
     const agent = new Agent({ keepAlive: false });
 
-    const first = await get(agent, `${cluster.urls[0]}/increment`);
-    const second = await get(agent, `${cluster.urls[1]}/increment`, first.cookie);
+    const first = await get(agent, `${one}/increment`);
+    const second = await get(agent, `${two}/increment`, first.cookie);
+    const signup = await sendJson(`${one}/signup`, undefined, { username: 'alice', password: PASSWORD });
+    const profile = await sendJson(`${two}/profile`, signup.cookie);
+    const logout = await sendJson(`${two}/logout`, signup.cookie, {});
+    const login = await sendJson(`${two}/login`, undefined, { username: 'alice', password: PASSWORD });
+    const sessions = await sendJson(`${one}/sessions`, login.cookie);
+    const files = readdirSync(cluster.dir, { recursive: true }).map(String);
     const running = processesIn(cluster.dir).length;
     cluster.child.kill('SIGINT');
     const [code] = await cluster.exited;
 
     expect([first.count, second.count]).toEqual([1, 2]); // the cookie from one instance counts on the other
+    expect(signup.status).toBe(201);
+    expect(profile).toMatchObject({ status: 200, body: { user: { username: 'alice' } } }); // users and logins in PostgreSQL
+    expect(logout).toMatchObject({ status: 200, cookie: 'sid=' }); // cleared
+    expect(sessions.status).toBe(200);
+    expect(sessions.body.sessions).toHaveLength(1); // the login ended on the other instance is gone here too
+    expect(files.filter((f) => /\.db($|-|\.claim)/.test(f))).toEqual([]); // SQLite serves one process: not used
     expect(code).toBe(0);
     expect(cluster.output()).toContain('temp directory removed');
     expect(cluster.pids).toHaveLength(4);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/stores/memory';
-import { buildApp, sessionCookie, sessionIdOf, signedSessionId, TEST_SECRET, testConfig } from './helper';
+import { buildApp, cookieFrom, sessionIdOf, signedSessionId, TEST_SECRET, testConfig } from './helper';
 import { newSession } from './support/cookies';
 
 async function countedCookie(app: Parameters<typeof request>[0]) {
@@ -9,7 +9,7 @@ async function countedCookie(app: Parameters<typeof request>[0]) {
   await agent.get('/increment');
   const res = await agent.get('/increment');
   expect(res.body.count).toBe(2);
-  return sessionCookie(res) ?? '';
+  return cookieFrom(res);
 }
 
 describe('a tampered session cookie', () => {
@@ -69,22 +69,22 @@ describe('a malformed Cookie header', () => {
 
 describe('secret rotation', () => {
   it('still accepts a cookie signed with the old secret under "new,old"', async () => {
-    const store = new MemorySessionStore({ maxSessions: 100 });
-    const before = buildApp({ store, config: testConfig({ SESSION_SECRET: 'old-secret' }) });
+    const backend = new MemorySessionStore({ maxSessions: 100 }); // one store, as across a restart
+    const before = buildApp({ backend, config: testConfig({ SESSION_SECRET: 'old-secret' }) });
     const cookie = await countedCookie(before.app);
 
-    const after = buildApp({ store, config: testConfig({ SESSION_SECRET: 'new-secret,old-secret' }) });
+    const after = buildApp({ backend, config: testConfig({ SESSION_SECRET: 'new-secret,old-secret' }) });
     const res = await request(after.app).get('/increment').set('Cookie', cookie);
 
     expect(res.body.count).toBe(3);
   });
 
   it('rejects an old-secret cookie once the old secret is dropped', async () => {
-    const store = new MemorySessionStore({ maxSessions: 100 });
-    const before = buildApp({ store, config: testConfig({ SESSION_SECRET: 'old-secret' }) });
+    const backend = new MemorySessionStore({ maxSessions: 100 }); // one store, as across a restart
+    const before = buildApp({ backend, config: testConfig({ SESSION_SECRET: 'old-secret' }) });
     const cookie = await countedCookie(before.app);
 
-    const after = buildApp({ store, config: testConfig({ SESSION_SECRET: 'new-secret' }) });
+    const after = buildApp({ backend, config: testConfig({ SESSION_SECRET: 'new-secret' }) });
     const res = await request(after.app).get('/increment').set('Cookie', cookie);
 
     expect(res.body.count).toBe(1);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildApp, sessionCookie, sessionIdOf } from './helper';
+import { buildApp, cookieFrom, sessionCookie, sessionIdOf } from './helper';
+import { isLoggedIn, signUpAgent } from './support/accounts';
 import { shouldClearCookie } from './support/cookies';
 
 describe('GET /increment', () => {
@@ -23,7 +24,7 @@ describe('GET /increment', () => {
     ]);
     const first = await request(app).get('/increment');
     const second = await request(app).get('/increment');
-    expect(sessionIdOf(sessionCookie(first) ?? '')).not.toBe(sessionIdOf(sessionCookie(second) ?? ''));
+    expect(sessionIdOf(cookieFrom(first))).not.toBe(sessionIdOf(cookieFrom(second)));
   });
 
   it('serves a browser an escaped page with the count and a 6-character session ID prefix', async () => {
@@ -31,7 +32,7 @@ describe('GET /increment', () => {
 
     const res = await request(app).get('/increment').set('Accept', 'text/html').expect(200);
 
-    const id = sessionIdOf(sessionCookie(res) ?? '');
+    const id = sessionIdOf(cookieFrom(res));
     expect(res.type).toBe('text/html');
     expect(res.text).toContain('<strong id="count">1</strong>');
     expect(res.text).toContain(`<code id="sid">${id.slice(0, 6)}</code>`);
@@ -80,7 +81,7 @@ describe('GET /clear', () => {
     const agent = request.agent(app);
     await agent.get('/increment');
     const before = await agent.get('/increment');
-    const oldCookie = sessionCookie(before) ?? '';
+    const oldCookie = cookieFrom(before);
     expect(before.body.count).toBe(2);
 
     const cleared = await agent.get('/clear').expect(200).expect(shouldClearCookie());
@@ -97,6 +98,18 @@ describe('GET /clear', () => {
     expect((await agent.get('/increment')).body.count).toBe(1);
   });
 
+  it('ends the login of a signed-in session: its row leaves the user store', async () => {
+    const { app, users } = buildApp();
+    const agent = await signUpAgent(app, 'alice');
+    const user = await users.findByUsername('alice');
+    expect(await users.listLogins(user?.id ?? 0, Date.now())).toHaveLength(1);
+
+    await agent.get('/clear').expect(200);
+
+    expect(await users.listLogins(user?.id ?? 0, Date.now())).toEqual([]);
+    expect(await isLoggedIn(agent)).toBe(false);
+  });
+
   it('answers "Session cleared" when there was no session', async () => {
     const { app } = buildApp();
 
@@ -105,15 +118,15 @@ describe('GET /clear', () => {
     expect(res.text).toContain('Session cleared');
   });
 
-  it('answers 500 "Error clearing session" when the store cannot destroy', async () => {
-    const { app, store } = buildApp();
+  it('answers a generic 500 when the store cannot destroy, and keeps the cause out of the answer', async () => {
+    const { app, backend } = buildApp();
     const agent = request.agent(app);
     await agent.get('/increment');
-    store.destroy = (_sid, cb) => cb?.(new Error('disk on fire'));
+    backend.destroy = (_key, cb) => cb?.(new Error('disk on fire'));
 
     const res = await agent.get('/clear').expect(500);
 
-    expect(res.body).toEqual({ error: 'Error clearing session' });
+    expect(res.body).toEqual({ error: 'Internal Server Error' });
     expect(res.text).not.toContain('disk on fire');
   });
 });

@@ -1,23 +1,25 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import request from 'supertest';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type AppDeps, createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
+import { type Database, openDatabase } from '../src/sqlite/database';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
-import { silentLogger, testConfig } from './helper';
+import type { SessionBackend } from '../src/stores/types';
+import { memoryUsers, silentLogger, testConfig } from './helper';
 import { newSession } from './support/cookies';
 import { immutableOrSkip, tempDir } from './support/files';
 
-/** An app around its own memory store unless given one; the readiness deps as the test passes them. */
-function buildApp(deps: Partial<AppDeps> = {}) {
-  const app = createApp({
-    config: testConfig(),
-    store: new MemorySessionStore({ maxSessions: 100 }),
-    logger: silentLogger,
-    ...deps,
-  });
+/** An app around its own memory store unless given a backend; the readiness deps as the test passes them. */
+function buildApp({ backend, ...deps }: Partial<AppDeps> & { backend?: SessionBackend } = {}) {
+  const config = deps.config ?? testConfig();
+  const store = new HashedKeyStore(
+    backend ?? new MemorySessionStore({ maxSessions: 100 }),
+    config.store.timeoutMs,
+  );
+  const app = createApp({ config, store, users: memoryUsers(config), logger: silentLogger, ...deps });
   return { app };
 }
 
@@ -84,41 +86,47 @@ describe('GET /readyz', () => {
   });
 });
 
-/** A SQLite session store on a file that already holds one session, reopened after `lock` made it unwritable. */
-async function storeOnUnwritableFile(lock: (path: string) => Database.Database | undefined) {
+/** A SQLite session store on a file that holds one session, made unwritable by `lock` while it is open. */
+async function storeMadeUnwritable(lock: (db: Database, path: string) => void) {
   const path = join(tempDir('readonly-'), 'app.db');
-  const first = new SqliteSessionStore({ path, maxSessions: 100 });
-  const { app } = buildApp({ store: first });
-  const cookie = await newSession(app);
-  await first.close(); // checkpoints and removes the -wal and -shm files
-  const db = lock(path);
-  const store = new SqliteSessionStore({ path, db, maxSessions: 100 });
-  onTestFinished(() => {
-    store.close();
-    db?.close();
+  const db = openDatabase(path);
+  const backend = new SqliteSessionStore({ db, maxSessions: 100 });
+  onTestFinished(async () => {
+    await backend.close();
+    db.close();
   });
-  return { store, cookie };
+  const cookie = await newSession(buildApp({ backend }).app);
+  lock(db, path);
+  return { backend, cookie };
 }
 
 describe.each([
   ['an immutable file (chattr +i, which stops root too)', 'chattr'],
-  ['a read-only connection', 'readonly'],
+  ['a connection that can no longer write (query_only)', 'readonly'],
 ] as const)('the SQLite store on %s', (_name, how) => {
-  it('answers 503 "Session store unavailable" to /increment and 503 to /readyz', async (ctx) => {
-    const { store, cookie } = await storeOnUnwritableFile((path) => {
-      if (how === 'readonly') return new Database(path, { readonly: true });
-      immutableOrSkip(ctx, path);
-      return undefined;
+  it('answers 503 "Session store unavailable" to a new and to a known visitor', async (ctx) => {
+    const { backend, cookie } = await storeMadeUnwritable((db, path) => {
+      if (how === 'readonly') db.pragma('query_only = ON');
+      else immutableOrSkip(ctx, path, `${path}-wal`); // not the -shm: SQLite maps it, and a write to it would be SIGBUS
     });
-    const { app } = buildApp({ store });
+    const { app } = buildApp({ backend });
 
     const fresh = await request(app).get('/increment');
     const known = await request(app).get('/increment').set('Cookie', cookie);
-    const ready = await request(app).get('/readyz');
 
     expect(fresh.status).toBe(503);
     expect(fresh.body).toEqual({ error: 'Session store unavailable' });
     expect(known.status).toBe(503);
+  });
+});
+
+describe('GET /readyz on a SQLite connection that can no longer write', () => {
+  it('answers 503 with the session store down', async () => {
+    const { backend } = await storeMadeUnwritable((db) => db.pragma('query_only = ON'));
+    const { app } = buildApp({ backend });
+
+    const ready = await request(app).get('/readyz');
+
     expect(ready.status).toBe(503);
     expect(ready.body.checks).toEqual({ sessions: 'down' });
   });

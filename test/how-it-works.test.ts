@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_STEPS } from '../src/inspector/routes';
@@ -12,6 +13,13 @@ describe('GET /how-it-works', () => {
     expect(res.text).toContain('<img src="/workflow.svg"');
     expect(res.text.match(/<li>/g)).toHaveLength(WORKFLOW_STEPS.length);
     expect(res.text).toContain('<code>POST /login</code>, <code>src/login/routes.ts</code>');
+  });
+
+  it('names files that exist, so a reader can open each step', () => {
+    const files = WORKFLOW_STEPS.map(([, , file]) => file).filter((file) => file !== 'the browser');
+
+    expect(files.length).toBeGreaterThan(8);
+    expect(files.filter((file) => !existsSync(new URL(`../${file}`, import.meta.url)))).toEqual([]);
   });
 
   it('is linked from the home page', async () => {
@@ -35,5 +43,14 @@ describe('GET /workflow.svg', () => {
     for (let n = 1; n <= WORKFLOW_STEPS.length; n++) expect(svg).toContain(`>${n}</text>`);
     expect(svg).not.toMatch(/<style|style=/); // the CSP allows only style-src 'self'
     expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('names the same files as the steps', () => {
+    const svg = readFileSync(new URL('../src/assets/workflow.svg', import.meta.url), 'utf8');
+
+    const shown = [...svg.matchAll(/>(src\/[^<]+)<\/text>/g)].map((m) => m[1]);
+    const listed = WORKFLOW_STEPS.map(([, , file]) => file).filter((file) => file.startsWith('src/'));
+
+    expect(shown).toEqual(listed);
   });
 });

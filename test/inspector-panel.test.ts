@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { storeKey } from '../src/stores/key';
-import { buildApp, sessionCookie, sessionIdOf, TEST_SECRET, testConfig } from './helper';
+import { buildApp, cookieFrom, sessionIdOf, TEST_SECRET, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
 import { newSession } from './support/cookies';
 import { panelAttr, panelOf } from './support/inspector';
@@ -61,6 +61,21 @@ describe('the inspector panel', () => {
     expect(panelOf(res)).toContain('This response sends no <code>Set-Cookie</code>');
   });
 
+  it('says the re-sent cookie has a new expiry, or none for a browser-session login', async () => {
+    const { app } = buildApp();
+    const visitor = request.agent(app);
+    const signedIn = request.agent(app);
+    await visitor.get('/increment');
+    await signedIn.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201); // not "keep me signed in"
+
+    const persistent = panelOf(await html(visitor.get('/increment')));
+    const browserSession = panelOf(await html(signedIn.get('/increment')));
+
+    expect(persistent).toContain('with a new expiry');
+    expect(browserSession).toContain('again, with no expiry (a browser-session cookie)');
+    expect(browserSession).toContain('Ends when the browser closes.');
+  });
+
   it('has no Secure notice when cookies are not Secure', async () => {
     const { app } = buildApp();
 
@@ -69,25 +84,27 @@ describe('the inspector panel', () => {
     expect(panelOf(res)).not.toContain('over plain HTTP');
   });
 
-  it('names the user on the home page, and only the user id on /increment', async () => {
+  it('names the user on a page that loaded the login, and neither on the home page nor on /increment', async () => {
     const { app } = buildApp();
     const agent = request.agent(app);
     await agent.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201);
 
-    const home = panelOf(await html(agent.get('/')));
-    const counter = panelOf(await html(agent.get('/increment')));
+    const profile = panelOf(await html(agent.get('/profile')).expect(200));
+    const home = await html(agent.get('/')).expect(200);
+    const counter = panelOf(await html(agent.get('/increment')).expect(200));
 
-    expect(home).toContain('<strong>alice</strong>');
+    expect(profile).toMatch(/<strong>alice<\/strong>, since <time id="inspector-login-at"/);
+    expect(home.text).not.toContain('alice');
     expect(counter).not.toContain('alice');
-    expect(counter).toMatch(/user \d+, since/);
+    expect(counter).toContain('The session names a login; pages that need it look it up in the user store.');
   });
 
   it('shows the ID prefix before and after the login on the profile page', async () => {
     const { app } = buildApp();
     const agent = request.agent(app);
-    const before = sessionIdOf(sessionCookie(await agent.get('/increment')) ?? '');
+    const before = sessionIdOf(cookieFrom(await agent.get('/increment')));
     const after = sessionIdOf(
-      sessionCookie(await agent.post('/signup').send({ username: 'bo1', password: PASSWORD })) ?? '',
+      cookieFrom(await agent.post('/signup').send({ username: 'bo1', password: PASSWORD })),
     );
 
     const profile = panelOf(await html(agent.get('/profile')).expect(200));
@@ -147,7 +164,7 @@ describe('redaction', () => {
     const agent = request.agent(app);
     await agent.get('/increment');
     const login = await agent.post('/signup').send({ username: 'alice', password: PASSWORD });
-    const id = sessionIdOf(sessionCookie(login) ?? '');
+    const id = sessionIdOf(cookieFrom(login));
 
     const bodies = [];
     for (const path of ['/', '/increment', '/profile', '/session', '/how-it-works', '/nope'])

@@ -1,86 +1,120 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/app';
 import { StoreUnavailableError } from '../src/errors';
-import { createLogger, createLogThrottle, type Logger, writeRequestLine } from '../src/logger';
+import { createLogger, createLogThrottle, type Logger } from '../src/logger';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { MemorySessionStore } from '../src/stores/memory';
-import { sessionCookie, sessionIdOf, testConfig } from './helper';
+import { cookieFrom, memoryUsers, sessionIdOf, testConfig } from './helper';
 import { newSession } from './support/cookies';
+import { deferred } from './support/deferred';
+import { listen } from './support/http';
 
 type Line = Record<string, unknown> & { msg: string; level: number; reqId: number };
 
 /** A logger that keeps every line it writes, parsed; the app's own (with its redaction) when asked. */
 function capturingLogger(make: (sink: Writable) => Logger = (sink) => pino({ level: 'debug' }, sink)) {
   const lines: Line[] = [];
+  const waiting: Array<{ msg: string; resolve: (line: Line) => void }> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(text));
+      for (const text of chunk.toString().split('\n').filter(Boolean)) {
+        const line = JSON.parse(text) as Line;
+        lines.push(line);
+        for (const w of waiting.filter((w) => w.msg === line.msg)) w.resolve(line);
+      }
       done();
     },
   });
-  return { logger: make(sink), lines };
+  /** the first line with this message, once it is written */
+  const lineSaying = (msg: string) =>
+    new Promise<Line>((resolve) => {
+      const seen = lines.find((l) => l.msg === msg);
+      if (seen) resolve(seen);
+      else waiting.push({ msg, resolve });
+    });
+  return { logger: make(sink), lines, lineSaying };
+}
+
+/** An app on a memory backend that logs to `logger`; the backend, to fail or slow down on cue. */
+function appLoggingTo(logger: Logger, clock?: () => number) {
+  const config = testConfig();
+  const backend = new MemorySessionStore({ maxSessions: 10 });
+  const store = new HashedKeyStore(backend, config.store.timeoutMs);
+  const app = createApp({ config, store, users: memoryUsers(config), logger, ...(clock ? { clock } : {}) });
+  return { app, backend };
 }
 
 describe('request log', () => {
-  it('writes the line pino itself would write for the same fields, bindings and level', () => {
-    const fields = { reqId: 7, method: 'GET', path: '/a "quoted" path\\', status: 503, responseTime: 2 };
-    const ours = capturingLogger((sink) => pino({ level: 'info' }, sink).child({ app: 'x' }));
-    const theirs = capturingLogger((sink) => pino({ level: 'info' }, sink).child({ app: 'x' }));
-
-    writeRequestLine(ours.logger, 'warn', fields, 'request refused: unavailable');
-    const { method, path, status, ...rest } = fields;
-    theirs.logger.warn({ ...rest, req: { method, path }, res: { status } }, 'request refused: unavailable');
-    writeRequestLine(ours.logger, 'info', fields, 'request completed');
-    theirs.logger.info({ ...rest, req: { method, path }, res: { status } }, 'request completed');
-
-    const withoutTime = ({ time, ...line }: Line) => ({ ...line, time: typeof time });
-    expect(ours.lines.map(withoutTime)).toEqual(theirs.lines.map(withoutTime));
-    expect(ours.lines).toHaveLength(2);
-  });
-
-  it('writes no request line below the logger level', () => {
-    const { logger, lines } = capturingLogger((sink) => pino({ level: 'warn' }, sink));
-
-    writeRequestLine(
-      logger,
-      'info',
-      { reqId: 1, method: 'GET', path: '/', status: 200, responseTime: 0 },
-      'request completed',
-    );
-
-    expect(lines).toEqual([]);
-  });
-
   it('writes one line per request: method, path without the query, status and time, no cookie', async () => {
     const { logger, lines } = capturingLogger();
-    const app = createApp({
-      config: testConfig(),
-      store: new MemorySessionStore({ maxSessions: 10 }),
-      logger,
-    });
+    const { app } = appLoggingTo(logger);
     const first = await request(app).get('/increment');
-    const cookie = sessionCookie(first) ?? '';
+    const cookie = cookieFrom(first);
 
     await request(app).get('/increment?secret=x').set('Cookie', cookie).expect(200);
 
-    const completed = lines.filter((l) => l.msg === 'request completed');
-    expect(completed).toHaveLength(2);
-    expect(completed[1]).toMatchObject({ req: { method: 'GET', path: '/increment' }, res: { status: 200 } });
-    expect(completed[1]?.responseTime).toEqual(expect.any(Number));
-    expect(completed[0]?.reqId).not.toBe(completed[1]?.reqId);
+    const requestLines = lines.filter((l) => 'req' in l);
+    expect(requestLines.map((l) => l.msg)).toEqual(['request completed', 'request completed']);
+    expect(requestLines[1]).toMatchObject({
+      level: 30,
+      req: { method: 'GET', path: '/increment' },
+      res: { status: 200 },
+      responseTime: expect.any(Number),
+    });
+    expect(Object.keys(requestLines[1]?.req as object)).toEqual(['method', 'path']); // no headers, no cookie
+    expect(requestLines[0]?.reqId).not.toBe(requestLines[1]?.reqId);
     const text = JSON.stringify(lines);
     expect(text).not.toContain(sessionIdOf(cookie));
     expect(text).not.toContain('secret=x');
   });
 
+  it('logs a 4xx answer as completed, at info level', async () => {
+    const { logger, lines } = capturingLogger();
+    const { app } = appLoggingTo(logger);
+
+    await request(app).get('/no-such-page').expect(404);
+
+    expect(lines.filter((l) => 'req' in l)).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request completed', res: { status: 404 } }),
+    ]);
+  });
+
+  it('logs a request the client gave up on as aborted, once', async () => {
+    const { logger, lines, lineSaying } = capturingLogger();
+    const { app, backend } = appLoggingTo(logger);
+    const cookie = await newSession(app);
+    const reading = deferred();
+    const release = deferred();
+    const get = backend.get.bind(backend);
+    backend.get = (key, cb) => {
+      reading.resolve();
+      void release.promise.then(() => get(key, cb));
+    };
+    const server = await listen(app);
+    onTestFinished(server.close);
+    const client = new AbortController();
+
+    const sent = fetch(`${server.url}/increment`, { headers: { cookie }, signal: client.signal }).catch(
+      () => {},
+    );
+    await reading.promise; // the request is in the app, waiting for its session
+    client.abort();
+    const aborted = await lineSaying('request aborted');
+    release.resolve();
+    await sent;
+
+    expect(aborted).toMatchObject({ level: 30, req: { method: 'GET', path: '/increment' } });
+    expect(lines.filter((l) => 'req' in l && l.reqId === aborted.reqId)).toHaveLength(1);
+  });
+
   it('logs a 5xx answer at error level, and the failure under the same request id', async () => {
     const { logger, lines } = capturingLogger();
-    const store = new MemorySessionStore({ maxSessions: 10 });
-    const app = createApp({ config: testConfig(), store, logger });
+    const { app, backend } = appLoggingTo(logger);
     const cookie = await newSession(app);
-    store.destroy = (_sid, cb) => cb?.(new Error('disk on fire'));
+    backend.destroy = (_key, cb) => cb?.(new Error('disk on fire'));
 
     await request(app).get('/clear').set('Cookie', cookie).expect(500);
 
@@ -92,9 +126,8 @@ describe('request log', () => {
 
   it('logs an unavailable store as a short warning, with no stack', async () => {
     const { logger, lines } = capturingLogger();
-    const store = new MemorySessionStore({ maxSessions: 10 });
-    const app = createApp({ config: testConfig(), store, logger });
-    store.set = (_sid, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
+    const { app, backend } = appLoggingTo(logger);
+    backend.set = (_key, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
 
     await request(app).get('/increment').expect(503);
 
@@ -131,10 +164,9 @@ describe('refusal warnings', () => {
   /** An app whose session saves are refused as unavailable, with a clock the test moves. */
   function refusingApp() {
     const { logger, lines } = capturingLogger();
-    const store = new MemorySessionStore({ maxSessions: 10 });
-    store.set = (_sid, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
     const clock = { now: 1_000_000 };
-    const app = createApp({ config: testConfig(), store, logger, clock: () => clock.now });
+    const { app, backend } = appLoggingTo(logger, () => clock.now);
+    backend.set = (_key, _session, cb) => cb?.(new StoreUnavailableError('redis set timed out'));
     const warnings = () => lines.filter((l) => l.msg === 'service unavailable');
     return { app, lines, clock, warnings };
   }

@@ -7,6 +7,8 @@ import { redactUrl } from '../src/users/postgres-url';
 import type { UserStore } from '../src/users/types';
 import { createDatabase, readyPostgresStore, usePostgres } from './support/postgres';
 
+const LIFETIMES = { idleMs: 86_400_000, maxAgeMs: 43_200_000 };
+
 interface Call {
   outcome: 'ok' | 'unavailable' | string;
   ms: number;
@@ -105,6 +107,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
       poolSize: 2,
       timeoutMs: 1000,
       logger: createLogger('silent'),
+      lifetimes: LIFETIMES,
     });
     onTestFinished(() => users.close());
 
@@ -129,6 +132,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL user store under faults', () => {
       poolSize: 2,
       timeoutMs: 500,
       logger: createLogger('info', sink),
+      lifetimes: LIFETIMES,
     });
     onTestFinished(() => users.close());
     const refused = await users.findByUsername('alice').catch((err: unknown) => err);

@@ -1,43 +1,46 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/sqlite-file';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openDatabase } from '../src/sqlite/database';
 import { SqliteUserStore } from '../src/users/sqlite';
-import {
-  createDatabase,
-  type PostgresServer,
-  postgresAvailable,
-  readyPostgresStore,
-  startTestPostgres,
-} from './support/postgres';
+import type { Login, User } from '../src/users/types';
+import { tempDir } from './support/files';
+import { createDatabase, readyPostgresStore, usePostgres } from './support/postgres';
 
 const run = promisify(execFile);
-let server: PostgresServer | undefined;
-let dir = '';
-const hasPostgres = postgresAvailable('users:import');
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'import-'));
-  if (hasPostgres) server = await startTestPostgres();
-}, 30_000);
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
+const { available: hasPostgres, server } = usePostgres('users:import');
+const T = Date.parse('2026-12-01T08:00:00Z');
+const login = (userId: number) => ({
+  userId,
+  createdAt: T,
+  device: 'Firefox 133 on Windows',
+  ip: '198.51.100.4',
+  persistent: true,
 });
 
-/** A SQLite file with alice (1) and bob (2, generation 1); carol (3) signed up and was deleted. */
-async function sqliteWithUsers(path: string) {
+/**
+ * A SQLite file with alice (1, logged in on two devices), bob (2, never logged in), and carol (3),
+ * who signed up and deleted her account.
+ */
+async function sqliteWithUsers(): Promise<{ path: string; alice: User; logins: Login[]; carol: User }> {
+  const path = join(tempDir('import-'), 'app.db');
   const db = openDatabase(path);
   const users = new SqliteUserStore(db);
-  const alice = await users.create({ username: 'alice', passwordHash: 'scrypt$a', createdAt: 1000 });
-  const bob = await users.create({ username: 'bob', passwordHash: 'scrypt$b', createdAt: 2000 });
-  const carol = await users.create({ username: 'carol', passwordHash: 'scrypt$c', createdAt: 3000 });
-  await users.bumpGeneration(bob?.id ?? -1);
-  await users.delete(carol?.id ?? -1);
+  const made = [];
+  for (const [username, createdAt] of [
+    ['alice', 1000],
+    ['bob', 2000],
+    ['carol', 3000],
+  ] as const)
+    made.push(await users.create({ username, passwordHash: `scrypt$${username}`, createdAt }));
+  const [alice, , carol] = made;
+  if (!alice || !carol) throw new Error('no users');
+  const logins = [await users.startLogin(login(alice.id), 20), await users.startLogin(login(alice.id), 20)];
+  const carols = await users.startLogin(login(carol.id), 20);
+  await users.deleteUser(carols.id, carol.id);
   db.close();
-  return { alice, carol };
+  return { path, alice, logins, carol };
 }
 
 function usersImport(env: Record<string, string>) {
@@ -46,45 +49,67 @@ function usersImport(env: Record<string, string>) {
   });
 }
 
+/** The PostgreSQL user store on url, closed when the test ends. */
+async function postgresUsers(url: string) {
+  const users = await readyPostgresStore(url);
+  onTestFinished(() => users.close());
+  return users;
+}
+
 describe.skipIf(!hasPostgres)('npm run users:import', () => {
-  it('copies ids, hashes and generations, and the next signup gets an id no one ever had', async () => {
-    const path = join(dir, 'copy.db');
-    const { alice, carol } = await sqliteWithUsers(path);
-    const url = await createDatabase(server as PostgresServer);
+  it('copies ids, hashes and logins, and the next signup gets an id no one ever had', async () => {
+    const { path, alice, carol } = await sqliteWithUsers();
+    const url = await createDatabase(server());
 
     const { stdout } = await usersImport({ SQLITE_PATH: path, DATABASE_URL: url });
-    const users = await readyPostgresStore(url);
+    const users = await postgresUsers(url);
     const dave = await users.create({ username: 'dave', passwordHash: 'scrypt$d', createdAt: 4000 });
-    const copied = [await users.findById(alice?.id ?? -1), await users.findByUsername('bob')];
-    await users.close();
 
     expect(stdout).toContain('2 users in');
-    expect(copied[0]).toEqual(alice);
-    expect(copied[1]).toMatchObject({ id: 2, passwordHash: 'scrypt$b', createdAt: 2000, generation: 1 });
-    expect(dave?.id).toBe((carol?.id ?? 0) + 1); // past sqlite_sequence, not just past the highest id
+    expect(await users.findByUsername('alice')).toEqual(alice);
+    expect(await users.findByUsername('bob')).toEqual({
+      id: 2,
+      username: 'bob',
+      passwordHash: 'scrypt$bob',
+      createdAt: 2000,
+    });
+    expect(dave?.id).toBe(carol.id + 1); // past sqlite_sequence, not just past the highest id
   });
 
-  it('changes nothing the second time, even a user changed in PostgreSQL since', async () => {
-    const path = join(dir, 'twice.db');
-    await sqliteWithUsers(path);
-    const url = await createDatabase(server as PostgresServer);
+  it('brings a logged-in user’s logins along: the browser stays signed in on PostgreSQL', async () => {
+    const { path, alice, logins } = await sqliteWithUsers();
+    const url = await createDatabase(server());
+
+    await usersImport({ SQLITE_PATH: path, DATABASE_URL: url });
+    const users = await postgresUsers(url);
+
+    expect(await users.findLogin(logins[0]?.id ?? '', T + 1000)).toEqual({ login: logins[0], user: alice });
+    expect((await users.listLogins(alice.id, T + 1000)).map((l) => l.id).sort()).toEqual(
+      logins.map((l) => l.id).sort(),
+    );
+    expect(await users.listLogins(2, T + 1000)).toEqual([]);
+  });
+
+  it('changes nothing the second time, even a user or a login changed in PostgreSQL since', async () => {
+    const { path, alice, logins } = await sqliteWithUsers();
+    const url = await createDatabase(server());
 
     const first = await usersImport({ SQLITE_PATH: path, DATABASE_URL: url });
-    const users = await readyPostgresStore(url);
-    await users.setPasswordHash(1, 'scrypt$changed-in-postgres');
+    const users = await postgresUsers(url);
+    await users.setPasswordHash(alice.id, 'scrypt$changed-in-postgres');
+    await users.endLogin(logins[1]?.id ?? ''); // signed out on PostgreSQL: it must stay out
     const second = await usersImport({ SQLITE_PATH: path, DATABASE_URL: url });
-    const alice = await users.findById(1);
     const next = await users.create({ username: 'erin', passwordHash: 'scrypt$e', createdAt: 5000 });
-    await users.close();
 
     expect(first.stdout).toContain('2 copied');
     expect(second.stdout).toContain('0 copied');
-    expect(alice?.passwordHash).toBe('scrypt$changed-in-postgres');
+    expect((await users.findByUsername('alice'))?.passwordHash).toBe('scrypt$changed-in-postgres');
+    expect((await users.listLogins(alice.id, T + 1000)).map((l) => l.id)).toEqual([logins[0]?.id]);
     expect(next?.id).toBe(4);
   });
 
   it('says which key is missing instead of guessing a database', async () => {
-    const failed = await usersImport({ SQLITE_PATH: join(dir, 'none.db') }).catch(
+    const failed = await usersImport({ SQLITE_PATH: join(tempDir('import-'), 'none.db') }).catch(
       (err: { stderr: string }) => err,
     );
     expect(failed).toMatchObject({ stderr: expect.stringContaining('DATABASE_URL is required') });

@@ -120,6 +120,27 @@ describe.skipIf(!hasServices)('two instances sharing Redis and PostgreSQL', () =
     expect(afterwards.status).toBe(401);
   });
 
+  it('ends the login on B when the password changes on A; A moves to a new session and stays in', async () => {
+    const body = { username: 'changer', password: PASSWORD };
+    const onA = await call(a.url, '/signup', { body });
+    const onB = await call(b.url, '/login', { body });
+
+    const changed = await call(a.url, '/password', {
+      cookie: onA.cookie,
+      body: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' },
+    });
+    const onBAfter = await call(b.url, '/profile', { cookie: onB.cookie });
+    const onAAfter = await call(b.url, '/profile', { cookie: changed.cookie });
+
+    expect([changed.status, changed.body]).toEqual([
+      200,
+      { message: 'Password changed', signedOutElsewhere: 1 },
+    ]);
+    expect(changed.cookie).not.toBe(onA.cookie);
+    expect(onBAfter.status).toBe(401);
+    expect(onAAfter.status).toBe(200);
+  });
+
   it('throttles logins counted on both instances together', async () => {
     await call(a.url, '/signup', { body: { username: 'bob', password: PASSWORD } });
     const wrong = { username: 'bob', password: 'not the password at all' };

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp, testConfig } from './helper';
-import { cookieHeader, method, target, typedBody } from './support/arbitraries';
+import { cookieHeader, method, revokeHandle, target, typedBody } from './support/arbitraries';
 import { listen } from './support/http';
 
 // each property runs this many generated cases; each case is followed by a normal request
@@ -57,7 +57,7 @@ describe('hostile input, generated', () => {
     await fc.assert(
       fc.asyncProperty(
         cookieHeader,
-        fc.constantFrom('/increment', '/', '/clear', '/profile'),
+        fc.constantFrom('/increment', '/', '/clear', '/profile', '/sessions'),
         async (cookie, path) => {
           const res = await send('GET', path, { cookie, accept: 'application/json' });
           expect(res.status).toBeLessThan(500);
@@ -98,6 +98,28 @@ describe('hostile input, generated', () => {
           await normal();
         },
       ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it(`never answers 5xx to ${RUNS} generated revoke handles from a logged-in session, which stays logged in`, async () => {
+    const { send, normal } = await serve();
+    const json = { 'content-type': 'application/json', accept: 'application/json' };
+    const signup = await send(
+      'POST',
+      '/signup',
+      json,
+      JSON.stringify({ username: 'alice', password: 'correct horse battery staple' }),
+    );
+    const cookie = /sid=[^;]+/.exec(String(signup.headers['set-cookie']))?.[0] ?? '';
+    expect([signup.status, cookie]).toEqual([201, expect.stringMatching(/^sid=s%3A/)]);
+    await fc.assert(
+      fc.asyncProperty(revokeHandle, async (handle) => {
+        const res = await send('POST', `/sessions/${handle}/revoke`, { ...json, cookie }, '{}');
+        expect(res.status).toBeLessThan(500);
+        expect((await send('GET', '/profile', { cookie, accept: 'application/json' })).status).toBe(200);
+        await normal();
+      }),
       { numRuns: RUNS },
     );
   }, 120_000);

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localSecret } from '../src/session/local-secret';
+import { localSecret } from '../src/local-secret';
 import { tempDir } from './support/files';
 
 async function secretPath(): Promise<string> {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp, testConfig } from './helper';
+import { PASSWORD, signUpAgent } from './support/accounts';
 
 describe('security headers', () => {
   it.each(['/', '/increment', '/healthz', '/no-such-page'])(
@@ -74,5 +75,47 @@ describe('security headers', () => {
     expect(overHttp.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(overTls.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(overTls.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+  });
+});
+
+describe('Clear-Site-Data', () => {
+  const signOuts: Array<[string, string, object]> = [
+    ['a logout', '/logout', {}],
+    ['signing out everywhere', '/sessions/revoke-all', {}],
+    ['deleting the account', '/account/delete', { password: PASSWORD }],
+  ];
+
+  it.each(signOuts)(
+    'is "cache" on %s, so the browser drops its copies of signed-in pages',
+    async (_name, path, body) => {
+      const { app } = buildApp();
+      const agent = await signUpAgent(app);
+
+      const res = await agent.post(path).send(body).expect(200);
+
+      expect(res.headers['clear-site-data']).toBe('"cache"');
+    },
+  );
+
+  it('is not sent when signing in, nor on a page', async () => {
+    const { app } = buildApp();
+
+    const signup = await request(app)
+      .post('/signup')
+      .send({ username: 'alice', password: PASSWORD })
+      .expect(201);
+    const page = await request(app).get('/increment').expect(200);
+
+    expect(signup.headers['clear-site-data']).toBeUndefined();
+    expect(page.headers['clear-site-data']).toBeUndefined();
+  });
+
+  it('also names cookies under CLEAR_SITE_COOKIES=true', async () => {
+    const { app } = buildApp({ config: testConfig({ CLEAR_SITE_COOKIES: 'true' }) });
+    const agent = await signUpAgent(app);
+
+    const res = await agent.post('/logout').expect(200);
+
+    expect(res.headers['clear-site-data']).toBe('"cache", "cookies"');
   });
 });

@@ -127,7 +127,7 @@ describe('the server process', () => {
     const server = await spawnServer(env);
     // a Redis store connects in the background and answers 503 until it has (by design): wait for it
     if (env.SESSION_STORE === 'redis') {
-      const connected = () => server.logs.some((l) => l.msg === 'redis session store connected');
+      const connected = () => server.logs.some((l) => l.msg === 'redis connected');
       await vi.waitFor(() => expect(connected()).toBe(true), { timeout: 5000 });
     }
     const running = load(server.url, 16);
@@ -168,7 +168,11 @@ describe('the server process', () => {
       const redis = await startRedis();
       onTestFinished(() => redis.close());
 
-      const running = await sigtermUnderLoad({ SESSION_STORE: 'redis', REDIS_URL: redis.url });
+      const running = await sigtermUnderLoad({
+        SESSION_STORE: 'redis',
+        REDIS_URL: redis.url,
+        SQLITE_PATH: join(tempDir(), 'app.db'), // users: a file of its own
+      });
 
       const client = createClient({ url: redis.url });
       await client.connect();

@@ -76,7 +76,7 @@ describe('a database another connection holds busy', () => {
     const statuses: number[] = [];
 
     const other = new Database(path); // the sqlite3 shell's part: BEGIN IMMEDIATE, then hold it
-    onTestFinished(() => other.close());
+    onTestFinished(() => void other.close());
     other.exec('BEGIN IMMEDIATE');
     for (let i = 0; i < 10; i++) {
       let started = performance.now();

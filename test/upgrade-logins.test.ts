@@ -93,7 +93,7 @@ describe('the upgrade from the per-user session index, on SQLite', () => {
     const app = await start({ SESSION_STORE: 'sqlite', SQLITE_PATH: path });
     await expectNobodyLoggedOut(app);
     const db = new Database(path, { readonly: true });
-    onTestFinished(() => db.close());
+    onTestFinished(() => void db.close());
     const names = (sql: string) => db.prepare<[], { name: string }>(sql).all().map((r) => r.name);
     expect(names("SELECT name FROM pragma_table_info('sessions')")).not.toContain('user_id');
     expect(names("SELECT name FROM pragma_table_info('users')")).not.toContain('generation');

@@ -37,23 +37,33 @@ export function yourSessionsRoutes(deps: ReauthDeps): Router {
 
   router
     .route('/sessions/revoke-others')
-    .post(body, loggedIn, recentAuth(() => '/sessions/revoke-others'), async (req, res) => {
-      const { login, user } = current(res);
-      const revoked = await users.endOtherLogins(login.id, user.id);
-      if (revoked === undefined) return signedOut(req, res);
-      done(req, res, { revoked }, '/sessions');
-    })
+    .post(
+      body,
+      loggedIn,
+      recentAuth(() => '/sessions/revoke-others'),
+      async (req, res) => {
+        const { login, user } = current(res);
+        const revoked = await users.endOtherLogins(login.id, user.id);
+        if (revoked === undefined) return signedOut(req, res);
+        done(req, res, { revoked }, '/sessions');
+      },
+    )
     .all(allow('POST'));
 
   router
     .route('/sessions/revoke-all')
-    .post(body, loggedIn, recentAuth(() => '/sessions/revoke-all'), async (req, res) => {
-      const { login, user } = current(res);
-      const others = await users.endOtherLogins(login.id, user.id);
-      if (others === undefined) return signedOut(req, res);
-      await signOut(deps, req, res); // and this one
-      done(req, res, { revoked: others + 1 }, '/');
-    })
+    .post(
+      body,
+      loggedIn,
+      recentAuth(() => '/sessions/revoke-all'),
+      async (req, res) => {
+        const { login, user } = current(res);
+        const others = await users.endOtherLogins(login.id, user.id);
+        if (others === undefined) return signedOut(req, res);
+        await signOut(deps, req, res); // and this one
+        done(req, res, { revoked: others + 1 }, '/');
+      },
+    )
     .all(allow('POST'));
 
   const revokeAction = (req: Request) => `/sessions/${encodeURIComponent(String(req.params.id))}/revoke`;

@@ -16,7 +16,17 @@ whole login workflow; <a href="/session">/session</a> shows what the server know
 <p><a href="/login">Log in</a> · <a href="/signup">Sign up</a> · <a href="/profile">Your profile</a></p>`,
   );
 
-export const counterPage = ({ count, sid, cookieName, host }: { count: number; sid: string; cookieName: string; host: string }) =>
+export const counterPage = ({
+  count,
+  sid,
+  cookieName,
+  host,
+}: {
+  count: number;
+  sid: string;
+  cookieName: string;
+  host: string;
+}) =>
   page(
     'Session counter',
     html`<p>You have visited this page <strong id="count">${count}</strong> time${count === 1 ? '' : 's'} in this session.</p>

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { withDeadline } from '../deadline';
-import { allow } from './replies';
+import { allow, sendJson } from './replies';
 
 /** Readiness probes by name; each resolves when its backend can serve. */
 export interface ReadinessChecks {
@@ -24,7 +24,7 @@ export function healthRoutes({ checks, stopping, timeoutMs }: HealthOptions): Ro
   router
     .route('/healthz')
     .get((_req, res) => {
-      res.json({ status: 'ok' });
+      sendJson(res, { status: 'ok' });
     })
     .all(allow('GET', 'HEAD'));
   router
@@ -43,7 +43,7 @@ export function healthRoutes({ checks, stopping, timeoutMs }: HealthOptions): Ro
         : report.sessions === 'ok'
           ? 'ready'
           : 'session store unavailable';
-      res.status(status === 'ready' ? 200 : 503).json({ status, checks: report });
+      sendJson(res.status(status === 'ready' ? 200 : 503), { status, checks: report });
     })
     .all(allow('GET', 'HEAD'));
   return router;

@@ -15,7 +15,12 @@ export function sendJson(res: Response, body: unknown): void {
  * Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. A page
  * passes through res.locals.decoratePage when a feature set one (the inspector adds its panel).
  */
-export function reply(req: Request, res: Response, status: number, body: { json: unknown; html: () => string }) {
+export function reply(
+  req: Request,
+  res: Response,
+  status: number,
+  body: { json: unknown; html: () => string },
+) {
   res.vary('Accept').status(status);
   if (!prefersHtml(req)) return sendJson(res, body.json);
   const decorate = res.locals.decoratePage as ((page: string) => string) | undefined;
@@ -70,7 +75,10 @@ export function createErrorHandler(clock: () => number = Date.now): ErrorRequest
     if (res.headersSent) {
       // express-session saves or touches inside res.end: the answer is out, so log it and keep it
       throttle('session save after the answer', (failures) =>
-        req.log.warn({ failures, reason: err?.reason ?? err?.message }, 'session store failed after the answer'),
+        req.log.warn(
+          { failures, reason: err?.reason ?? err?.message },
+          'session store failed after the answer',
+        ),
       );
       return res.writableEnded ? undefined : next(err); // half sent: Express ends the connection
     }

@@ -22,13 +22,19 @@ export function requestLogger(logger: Logger) {
       if (!res.writableEnded || res.statusCode < 500) return 'info';
       return res.statusCode === 503 ? 'warn' : 'error';
     },
-    customSuccessMessage: () => 'request completed',
+    customSuccessMessage: (req: IncomingMessage, res: ServerResponse) =>
+      res.writableEnded && !req.readableAborted ? 'request completed' : 'request aborted', // the client went away first
     customErrorMessage: (_req: IncomingMessage, res: ServerResponse) => {
       if (!res.writableEnded) return 'request aborted';
       return res.statusCode === 503 ? 'request refused: unavailable' : 'request errored';
     },
     // the error handler logs what went wrong; the request's line says only how it ended
-    customErrorObject: (_req: IncomingMessage, _res: ServerResponse, _err: Error, val: Record<string, unknown>) => ({
+    customErrorObject: (
+      _req: IncomingMessage,
+      _res: ServerResponse,
+      _err: Error,
+      val: Record<string, unknown>,
+    ) => ({
       res: val.res,
       responseTime: val.responseTime,
     }),

@@ -43,7 +43,9 @@ export function loginOf(session: Request['session'] | undefined, loaded: { login
   const { login, user } = loaded;
   const { previousIdPrefix: from } = session;
   return {
-    ...(user && login?.id === session.loginId ? { username: user.username, loginAt: iso(login.createdAt) } : {}),
+    ...(user && login?.id === session.loginId
+      ? { username: user.username, loginAt: iso(login.createdAt) }
+      : {}),
     ...(from ? { idChange: { from, to: session.id.slice(0, 6), countCarried: session.count } } : {}),
   };
 }

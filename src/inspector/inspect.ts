@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import { storeKey } from '../stores/key';
 import { type CookieOutcome, cookieOutcome } from './cookie';
+import { describeStore } from './describe-store';
 import type { SessionAction } from './facts';
 import { actionOf, cookieExpiry, loginOf } from './facts';
 import { dataOf, inspectorState } from './state';
-import { describeStore } from './describe-store';
 
 export interface Inspection {
   cookie: CookieOutcome;

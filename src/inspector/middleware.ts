@@ -32,4 +32,3 @@ export function inspectRequests(config: Config, clock: () => number): RequestHan
     next();
   };
 }
-

@@ -11,7 +11,9 @@ function setCookieLine({ request, session }: Inspection): SafeHtml {
   if (request.cookieExpired)
     return html`This response sends an expired cookie (<code>Expires=Thu, 01 Jan 1970</code>), so your browser deletes it.`;
   if (request.setCookie)
-    return html`This response sends <code>Set-Cookie: ${session?.cookie.name}=s:…</code> with a new expiry.`;
+    return html`This response sends <code>Set-Cookie: ${session?.cookie.name}=s:…</code> ${
+      session?.cookie.expires ? 'with a new expiry' : 'again, with no expiry (a browser-session cookie)'
+    }.`;
   return html`This response sends no <code>Set-Cookie</code>.`;
 }
 

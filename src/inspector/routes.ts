@@ -7,21 +7,25 @@ import { inspect } from '.';
 export const WORKFLOW_STEPS = [
   ['First visit: the browser sends no cookie', 'GET /increment', 'src/demo/routes.ts'],
   ['The store saves the new session under the SHA-256 of its ID', 'store.set', 'src/stores/key.ts'],
-  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/session/middleware.ts'],
+  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/app.ts'],
   ['The browser sends the cookie back on every request', 'Cookie: sid=s:<id>.<sig>', 'the browser'],
-  [
-    'The server checks the signature and looks the ID up in the store',
-    'store.get',
-    'src/session/middleware.ts',
-  ],
+  ['The server checks the signature and looks the ID up in the store', 'store.get', 'src/app.ts'],
   ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts'],
   ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts'],
-  ['New session ID (regenerate), with the user ID stored', 'startLogin', 'src/login/current-user.ts'],
-  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/routes.ts'],
-  ['Later requests carry the new cookie', 'GET /profile', 'src/login/current-user.ts'],
+  [
+    "New session ID (regenerate), with the new login row's id stored",
+    'startLogin',
+    'src/login/start-login.ts',
+  ],
+  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/attempt.ts'],
+  [
+    'Later requests carry the new cookie; the login row is looked up',
+    'GET /profile',
+    'src/login/current-login.ts',
+  ],
   ['The browser asks to log out', 'POST /logout', 'src/login/routes.ts'],
-  ['The store entry is deleted', 'req.session.destroy', 'src/session/middleware.ts'],
-  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session/middleware.ts'],
+  ['The store entry is deleted', 'req.session.destroy', 'src/session.ts'],
+  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session.ts'],
 ] as const;
 
 /** GET /session (the inspector as JSON) and GET /how-it-works (the workflow diagram). */

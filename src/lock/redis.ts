@@ -72,7 +72,9 @@ export class RedisLock implements SessionLock {
   private async take(key: string, token: string, deadline: number): Promise<void> {
     const px = String(this.options.ttlMs);
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      if ((await this.deadline(this.options.client.sendCommand(['SET', key, token, 'NX', 'PX', px]))) === 'OK')
+      if (
+        (await this.deadline(this.options.client.sendCommand(['SET', key, token, 'NX', 'PX', px]))) === 'OK'
+      )
         return;
       const left = deadline - Date.now();
       if (left <= 0) throw new SessionBusyError(`held elsewhere past ${this.options.waitMs} ms`);

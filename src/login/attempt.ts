@@ -32,7 +32,7 @@ const THROTTLED: Record<Purpose, string> = {
 function takeNotice(req: Request): string | undefined {
   if (req.session.notice !== 'signed-out') return undefined;
   delete req.session.notice;
-  return 'You were signed out: this login was ended on another device, by a password change, or because the account was deleted.';
+  return 'This browser was signed out: its login expired, or was ended on another device, by a password change or by deleting the account.';
 }
 
 /** GET /signup and /login: the form, or the fields a JSON client sends. */

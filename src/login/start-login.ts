@@ -16,7 +16,11 @@ export function wantsRemember(body: unknown): boolean {
  * visitor's count, a login row the user owns (past the per-user cap their least recently seen login
  * ends), and the session saved before the reply, so a success means the store has it.
  */
-export async function startLogin(req: Request, user: User, { config, users, clock }: LoginDeps): Promise<void> {
+export async function startLogin(
+  req: Request,
+  user: User,
+  { config, users, clock }: LoginDeps,
+): Promise<void> {
   await regenerateSession(req, { count: req.session.count });
   const persistent = wantsRemember(req.body);
   const login = await users.startLogin(

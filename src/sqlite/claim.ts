@@ -15,7 +15,13 @@ export async function claimFile(path: string, waitMs: number): Promise<() => voi
   const deadline = Date.now() + waitMs;
   mkdirSync(dirname(path), { recursive: true });
   for (;;) {
-    const claim = new Database(`${path}.claim`, { timeout: 0 });
+    let claim: Database.Database;
+    try {
+      claim = new Database(`${path}.claim`, { timeout: 0 });
+    } catch (err) {
+      const { code, message } = err as { code?: string; message?: string };
+      throw new StartError(`database ${path} cannot be opened (${code ?? message}): check the file and its directory`);
+    }
     try {
       claim.pragma('locking_mode = EXCLUSIVE');
       claim.exec('BEGIN EXCLUSIVE; COMMIT'); // the lock stays after the commit in this locking mode

@@ -5,7 +5,7 @@ import { storeKey } from './key';
 import { isSession } from './session-json';
 import type { Callback, SessionBackend } from './types';
 
-const WRITTEN = Symbol('saved by this request');
+const WRITTEN = Symbol('saved (or tried) by this request');
 type Marked = SessionData & { [WRITTEN]?: true };
 
 /**
@@ -48,12 +48,10 @@ export class HashedKeyStore extends Store {
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    this.call('set', cb, (done) =>
-      this.backend.set(storeKey(sid), session, (err) => {
-        if (!err) (session as Marked)[WRITTEN] = true; // a symbol: JSON never stores it
-        done(err);
-      }),
-    );
+    // marked before the backend answers: after a failed or timed-out save the answer is an error, and a
+    // touch failing after it would reach Express past the error handler, which resets the connection
+    (session as Marked)[WRITTEN] = true; // a symbol: JSON never stores it
+    this.call('set', cb, (done) => this.backend.set(storeKey(sid), session, done));
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
@@ -61,7 +59,9 @@ export class HashedKeyStore extends Store {
       cb?.();
       return;
     }
-    this.call('touch', cb, (done) => this.backend.touch?.(storeKey(sid), session, done) ?? done());
+    this.call('touch', cb, (done) =>
+      this.backend.touch ? this.backend.touch(storeKey(sid), session, done) : done(),
+    );
   }
 
   override destroy(sid: string, cb?: Callback): void {

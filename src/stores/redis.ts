@@ -1,5 +1,5 @@
-import type { SessionData } from 'express-session';
 import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
 import { withDeadline } from '../deadline';
 import { type RedisClient, runScript } from '../redis';
 import { parseSession } from './session-json';
@@ -20,16 +20,22 @@ export interface RedisStoreOptions {
 // connect-redis has no bound on how many sessions it keeps, and on a full Redis a flood of new
 // sessions would evict (or, with noeviction, block) the login counters: so the store keeps a sorted
 // set of its keys by expiry, and a new key past the cap ends the one closest to expiry (least recently
-// active), at most 10 per save so a lowered cap drains gradually. Keys built in the script tie this
-// to one Redis, not a cluster.
+// active), at most 10 per save so a lowered cap drains gradually; never the new key itself, which may
+// expire first (a lowered lifetime, an instance whose clock is behind) and would then live on uncounted.
+// Keys built in the script tie this to one Redis, not a cluster.
 // KEYS: the sorted set; ARGV: store key, expiry (ms), now (ms), cap, session prefix
 const KEEP_WITHIN_CAP = `
 redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[3])
 if redis.call('zadd', KEYS[1], ARGV[2], ARGV[1]) == 1 then
   local over = math.min(redis.call('zcard', KEYS[1]) - tonumber(ARGV[4]), 10)
   if over > 0 then
-    local oldest = redis.call('zpopmin', KEYS[1], over)
-    for i = 1, #oldest, 2 do redis.call('del', ARGV[5] .. oldest[i]) end
+    for _, key in ipairs(redis.call('zrange', KEYS[1], 0, over)) do
+      if over > 0 and key ~= ARGV[1] then
+        redis.call('zrem', KEYS[1], key)
+        redis.call('del', ARGV[5] .. key)
+        over = over - 1
+      end
+    end
   end
 end`;
 
@@ -72,12 +78,24 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   }
 
   override async touch(key: string, session: SessionData, cb?: Callback): Promise<void> {
-    const order = this.options.client.zAdd(this.capKey, { score: this.expiryOf(session), value: key }, { XX: true });
+    // only the cap's order: a full Redis refuses ZADD (it may grow memory) but not EXPIRE, and a live
+    // session must stay alive then; at worst the cap ends it a little early
+    const order = this.options.client
+      .zAdd(this.capKey, { score: this.expiryOf(session), value: key }, { XX: true })
+      .catch(() => {});
     await Promise.all([super.touch(key, session), order]).then(() => cb?.(), cb);
   }
 
   override async destroy(key: string, cb?: Callback): Promise<void> {
-    await Promise.all([super.destroy(key), this.options.client.zRem(this.capKey, key)]).then(() => cb?.(), cb);
+    await Promise.all([super.destroy(key), this.options.client.zRem(this.capKey, key)]).then(
+      () => cb?.(),
+      cb,
+    );
+  }
+
+  /** connect-redis deletes the session keys; the cap's set goes too, or it would still count them. */
+  override async clear(cb?: Callback): Promise<void> {
+    await Promise.all([super.clear(), this.options.client.del(this.capKey)]).then(() => cb?.(), cb);
   }
 
   /** Up to 1,000 keys by SCAN, with their TTLs; the total is the cap's count, so both are approximate. */

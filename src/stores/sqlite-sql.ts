@@ -87,7 +87,9 @@ export function prepareStatements(db: Database) {
     ),
     length: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE expires > ?'),
     rows: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sessions'),
-    expired: db.prepare<[number], { n: number }>('SELECT 1 AS n FROM sessions WHERE expires_minute < ? LIMIT 1'),
+    expired: db.prepare<[number], { n: number }>(
+      'SELECT 1 AS n FROM sessions WHERE expires_minute < ? LIMIT 1',
+    ),
     prune: db.prepare<[number, number]>('DELETE FROM sessions WHERE expires_minute <= ? AND expires <= ?'),
     clear: db.prepare('DELETE FROM sessions'),
   };

@@ -85,7 +85,9 @@ export async function upgradeLogins(deps: UpgradeDeps): Promise<void> {
   const run = () => moveRedisLogins(deps, redis, generationOf).then(report);
   if (await readyWithin(redis, READY_WAIT_MS)) return run();
   redis.once('ready', () =>
-    run().catch((err: Error) => logger.warn({ err: { name: err.name, message: err.message } }, 'upgrade failed')),
+    run().catch((err: Error) =>
+      logger.warn({ err: { name: err.name, message: err.message } }, 'upgrade failed'),
+    ),
   );
 }
 
@@ -110,7 +112,9 @@ async function legacyGenerations({ users, db }: UpgradeDeps) {
   return async (userId: number) => {
     try {
       const row = db
-        ?.prepare<[number], { generation: number }>('SELECT generation FROM legacy_generations WHERE user_id = ?')
+        ?.prepare<[number], { generation: number }>(
+          'SELECT generation FROM legacy_generations WHERE user_id = ?',
+        )
         .get(userId);
       return row?.generation ?? 0;
     } catch {

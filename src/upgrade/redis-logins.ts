@@ -25,7 +25,10 @@ export async function moveRedisLogins(
         const data = json ? (parseSession(json) as LegacySession | null) : null;
         const move = data && (await legacyMove(deps, data, Date.now() + ttl, generationOf));
         if (!move || !json) continue;
-        if ((await runScript(client, COMPARE_AND_SET, [prefix + key], [json, JSON.stringify(move.session)])) === null)
+        if (
+          (await runScript(client, COMPARE_AND_SET, [prefix + key], [json, JSON.stringify(move.session)])) ===
+          null
+        )
           continue; // another instance got there first
         await deps.users.startLogin(move.login, Number.MAX_SAFE_INTEGER);
         moved++;

@@ -60,7 +60,12 @@ export async function importUsers(sqlite: Database, client: ClientBase): Promise
     );
     const names = new Map(there.rows.map((r) => [Number(r.id), r.username]));
     const conflicts = rows.filter((r) => names.get(r.id) !== r.username).map((r) => r.id);
-    await copyLogins(sqlite, client, rows.filter((r) => !conflicts.includes(r.id)).map((r) => r.id));
+    // with their user only: a login of a user already there may have been ended there since
+    await copyLogins(
+      sqlite,
+      client,
+      copied.rows.map((r: { id: string }) => Number(r.id)),
+    );
     const nextId = await moveSequence(client, Math.max(sequence, ...rows.map((r) => r.id)));
     await client.query('COMMIT');
     return { read: rows.length, copied: copied.rowCount ?? 0, conflicts, nextId };
@@ -70,7 +75,7 @@ export async function importUsers(sqlite: Database, client: ClientBase): Promise
   }
 }
 
-/** The logins of the users copied (or already there under the same name), so nobody is signed out. */
+/** The logins of the users copied now, so nobody is signed out by the move. */
 async function copyLogins(sqlite: Database, client: ClientBase, userIds: number[]): Promise<void> {
   if (!sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'logins'").get()) return;
   const wanted = new Set(userIds);

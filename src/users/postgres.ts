@@ -58,14 +58,26 @@ const toLogin = (row: LoginRow): Login => ({
   persistent: row.persistent,
 });
 
+// one statement of its own: under READ COMMITTED the next statement sees what a transaction it
+// waited for committed
+const lockUser = (q: Query, userId: number) =>
+  q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+
 /**
  * Users and their logins in PostgreSQL, shared by every instance. Returns at once: migrations run on
  * the first successful connection and are retried in the background; meanwhile, and whenever
  * PostgreSQL is down or silent, every call fails within timeoutMs with UserStoreUnavailableError.
- * An action by a login locks its own row (FOR KEY SHARE) in the transaction that acts, so a login
- * ended meanwhile cannot act, and two logins ending each other at once cannot both win.
+ * Every transaction that ends a user's logins (an action by a login, the cap at a new login) first
+ * locks the user's row, so two of them for one user run one after the other instead of deadlocking
+ * (a deadlock is only found after deadlock_timeout, 1 s, past the usual deadline). An action by a
+ * login then checks its own row (FOR KEY SHARE) in a statement of its own, which sees what the one
+ * before committed: a login ended meanwhile cannot act, and of two logins ending each other at once
+ * the second finds itself gone.
  */
-export function createPostgresUserStore({ lifetimes, ...options }: PostgresUserStoreOptions): PostgresUserStore {
+export function createPostgresUserStore({
+  lifetimes,
+  ...options
+}: PostgresUserStoreOptions): PostgresUserStore {
   const { query, transaction, ready, close } = openUserPool(options);
   const live = (now: number) => [now - lifetimes.idleMs, now - lifetimes.maxAgeMs];
   const user = async (what: string, text: string, values: unknown[]) => {
@@ -74,7 +86,11 @@ export function createPostgresUserStore({ lifetimes, ...options }: PostgresUserS
   };
   const asActor = <T>(what: string, actor: string, userId: number, act: (q: Query) => Promise<T>) =>
     transaction(what, async (q) => {
-      const own = await q('SELECT 1 FROM logins WHERE id = $1 AND user_id = $2 FOR KEY SHARE', [actor, userId]);
+      await lockUser(q, userId);
+      const own = await q('SELECT 1 FROM logins WHERE id = $1 AND user_id = $2 FOR KEY SHARE', [
+        actor,
+        userId,
+      ]);
       return own.length > 0 ? act(q) : undefined;
     });
 
@@ -98,22 +114,26 @@ export function createPostgresUserStore({ lifetimes, ...options }: PostgresUserS
       const row: Login = { id: newLoginId(), lastSeenAt: login.createdAt, authAt: login.createdAt, ...login };
       const now = row.lastSeenAt;
       return transaction('startLogin', async (q) => {
+        await lockUser(q, row.userId); // the cap ends logins too
         await q(
           `INSERT INTO logins (id, user_id, created_at, last_seen_at, auth_at, device, ip, persistent)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [row.id, row.userId, row.createdAt, now, row.authAt, row.device, row.ip, row.persistent],
         );
         await q(`DELETE FROM logins l WHERE l.user_id = $1 AND NOT (${LIVE})`, [row.userId, ...live(now)]);
+        // the new one aside: on a tie in last_seen_at the order alone could pick it
         await q(
-          `DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE user_id = $1
-           ORDER BY last_seen_at DESC OFFSET $2)`,
-          [row.userId, maxPerUser],
+          `DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE user_id = $1 AND id <> $2
+           ORDER BY last_seen_at DESC OFFSET $3)`,
+          [row.userId, row.id, maxPerUser - 1],
         );
         return row;
       });
     },
     async findLogin(id, now) {
-      const rows = await query<LoginRow & { username: string; password_hash: string; user_created_at: string }>(
+      const rows = await query<
+        LoginRow & { username: string; password_hash: string; user_created_at: string }
+      >(
         'findLogin',
         `SELECT ${LOGIN}, u.username, u.password_hash, u.created_at AS user_created_at
          FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND ${LIVE}`,
@@ -148,20 +168,27 @@ export function createPostgresUserStore({ lifetimes, ...options }: PostgresUserS
       }),
     endOtherLogins: (actor, userId) =>
       asActor('endOtherLogins', actor, userId, async (q) => {
-        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [userId, actor]);
+        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [
+          userId,
+          actor,
+        ]);
         return gone.length;
       }),
     changePassword: (actor, userId, passwordHash) =>
       asActor('changePassword', actor, userId, async (q) => {
         await q('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
-        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [userId, actor]);
+        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [
+          userId,
+          actor,
+        ]);
         return gone.length;
       }),
     async confirmPassword(actor, now) {
-      const rows = await query('confirmPassword', 'UPDATE logins SET auth_at = $1 WHERE id = $2 RETURNING id', [
-        now,
-        actor,
-      ]);
+      const rows = await query(
+        'confirmPassword',
+        'UPDATE logins SET auth_at = $1 WHERE id = $2 RETURNING id',
+        [now, actor],
+      );
       return rows.length > 0;
     },
     async deleteUser(actor, userId) {

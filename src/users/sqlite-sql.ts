@@ -96,7 +96,10 @@ export function prepareStatements(db: Database) {
       `INSERT INTO logins (id, user_id, created_at, last_seen_at, auth_at, device, ip, persistent)
        VALUES (@id, @user_id, @created_at, @last_seen_at, @auth_at, @device, @ip, @persistent)`,
     ),
-    login: db.prepare<[{ id: string } & Live], LoginRow & { username: string; password_hash: string; user_created_at: number | null }>(
+    login: db.prepare<
+      [{ id: string } & Live],
+      LoginRow & { username: string; password_hash: string; user_created_at: number | null }
+    >(
       `SELECT ${LOGIN}, u.username, u.password_hash, u.created_at AS user_created_at
        FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = @id AND ${LIVE}`,
     ),
@@ -104,9 +107,10 @@ export function prepareStatements(db: Database) {
     list: db.prepare<[{ userId: number } & Live], LoginRow>(
       `SELECT ${LOGIN} FROM logins l WHERE l.user_id = @userId AND ${LIVE} ORDER BY l.last_seen_at DESC`,
     ),
-    // the user's least recently seen logins past the cap (dead ones go first)
-    pastCap: db.prepare<[number, number]>(
-      `DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE user_id = ?
+    // the user's least recently seen logins past the cap, the new one aside: on a tie in
+    // last_seen_at the order alone could pick it
+    pastCap: db.prepare<[number, string, number]>(
+      `DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE user_id = ? AND id <> ?
        ORDER BY last_seen_at DESC LIMIT -1 OFFSET ?)`,
     ),
     deadOf: db.prepare<[{ userId: number } & Live]>(
@@ -114,7 +118,9 @@ export function prepareStatements(db: Database) {
     ),
     own: db.prepare<[string, number], { id: string }>('SELECT id FROM logins WHERE id = ? AND user_id = ?'),
     endOne: db.prepare<[string]>('DELETE FROM logins WHERE id = ?'),
-    endOther: db.prepare<[number, string, string]>('DELETE FROM logins WHERE user_id = ? AND id = ? AND id <> ?'),
+    endOther: db.prepare<[number, string, string]>(
+      'DELETE FROM logins WHERE user_id = ? AND id = ? AND id <> ?',
+    ),
     endOthers: db.prepare<[number, string]>('DELETE FROM logins WHERE user_id = ? AND id <> ?'),
     endAll: db.prepare<[number]>('DELETE FROM logins WHERE user_id = ?'),
     confirm: db.prepare<[number, string]>('UPDATE logins SET auth_at = ? WHERE id = ?'),

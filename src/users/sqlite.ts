@@ -25,7 +25,9 @@ export class SqliteUserStore implements UserStore {
   /** Runs work (in a transaction when it writes more than once); a busy or broken file is a 503. */
   private run<T>(work: () => T, transaction = false): Promise<T> {
     try {
-      return Promise.resolve(whenFree(this.db, transaction ? () => this.db.transaction(work).immediate() : work));
+      return Promise.resolve(
+        whenFree(this.db, transaction ? () => this.db.transaction(work).immediate() : work),
+      );
     } catch (err) {
       if (isUnavailable(err) || (err as { status?: number }).status === 503)
         return Promise.reject(new UserStoreUnavailableError(String((err as Error).message)));
@@ -70,7 +72,7 @@ export class SqliteUserStore implements UserStore {
         persistent: row.persistent ? 1 : 0,
       });
       this.sql.deadOf.run({ userId: row.userId, ...this.live(now) });
-      this.sql.pastCap.run(row.userId, maxPerUser);
+      this.sql.pastCap.run(row.userId, row.id, maxPerUser - 1); // the new one is one of the cap
       return row;
     }, true);
   }
@@ -80,7 +82,12 @@ export class SqliteUserStore implements UserStore {
       const row = this.sql.login.get({ id, ...this.live(now) });
       if (!row) return undefined;
       if (row.last_seen_at <= now - SEEN_EVERY_MS) this.sql.seen.run(now, id);
-      const user = { id: row.user_id, username: row.username, password_hash: row.password_hash, created_at: row.user_created_at };
+      const user = {
+        id: row.user_id,
+        username: row.username,
+        password_hash: row.password_hash,
+        created_at: row.user_created_at,
+      };
       return { login: toLogin(row), user: toUser(user) };
     });
   }
@@ -127,6 +134,8 @@ export class SqliteUserStore implements UserStore {
 
   pruneLogins(now: number) {
     // read first: an idle server with nothing to prune writes nothing
-    return this.run(() => (this.sql.anyDead.get(this.live(now)) ? this.sql.prune.run(this.live(now)).changes : 0));
+    return this.run(() =>
+      this.sql.anyDead.get(this.live(now)) ? this.sql.prune.run(this.live(now)).changes : 0,
+    );
   }
 }

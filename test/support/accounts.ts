@@ -8,15 +8,15 @@ export const NEW_PASSWORD = 'a brand new passphrase';
 export type Agent = ReturnType<typeof request.agent>;
 type App = Parameters<typeof request.agent>[0];
 
-/** A client (cookie jar) that has signed up as `username`. */
-export async function signedUp(app: App, username = 'alice', password = PASSWORD): Promise<Agent> {
+/** A client (cookie jar) that has signed up as `username`. For the bare cookie, see signUpCookie. */
+export async function signUpAgent(app: App, username = 'alice', password = PASSWORD): Promise<Agent> {
   const agent = request.agent(app);
   await agent.post('/signup').send({ username, password }).expect(201);
   return agent;
 }
 
-/** A client that has logged in as `username`, as one more device. */
-export async function loggedIn(app: App, username = 'alice', password = PASSWORD): Promise<Agent> {
+/** A client (cookie jar) that has logged in as `username`, as one more device. For the bare cookie, see logInCookie. */
+export async function logInAgent(app: App, username = 'alice', password = PASSWORD): Promise<Agent> {
   const agent = request.agent(app);
   await agent.post('/login').send({ username, password }).expect(200);
   return agent;

@@ -49,6 +49,9 @@ const pathSegment = fc.oneof(
     'logout',
     'healthz',
     'readyz',
+    'sessions',
+    'revoke',
+    'password',
     '__proto__',
     'constructor',
   ),
@@ -78,6 +81,10 @@ const route = fc.constantFrom(
   '/signup',
   '/logout',
   '/profile',
+  '/sessions',
+  '/sessions/revoke-others',
+  '/password',
+  '/account/delete',
   '/healthz',
   '/readyz',
 );
@@ -175,4 +182,22 @@ export const typedBody = fc.oneof(
   { weight: 3, arbitrary: jsonBody.map((b) => ['application/json', b] as const) },
   { weight: 3, arbitrary: formBody.map((b) => ['application/x-www-form-urlencoded', b] as const) },
   { weight: 1, arbitrary: fc.tuple(oddType, fc.oneof(jsonBody, formBody)) },
+);
+
+const base64url = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
+// what follows /sessions/ in a revoke: well-formed login ids (unknown ones), near misses and hostile text
+export const revokeHandle = fc.oneof(
+  fc.string({ unit: base64url, minLength: 22, maxLength: 22 }),
+  fc.string({ unit: base64url, minLength: 21, maxLength: 23 }),
+  fc.string({ maxLength: 40 }).map(encodeURIComponent),
+  fc.constantFrom(
+    '..%2F..%2Fx',
+    '%00',
+    '%zz',
+    '__proto__',
+    'constructor',
+    'revoke-others',
+    'A'.repeat(4096),
+    '%2e%2e',
+  ),
 );

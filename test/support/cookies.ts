@@ -1,23 +1,23 @@
 import request, { type Response } from 'supertest';
 import { expect } from 'vitest';
-import { sessionCookie } from '../helper';
+import { cookieFrom } from '../helper';
 import { PASSWORD } from './accounts';
 
 type App = Parameters<typeof request>[0];
 
 /** A new browser's first visit: GET /increment answers 200; the session cookie it set (`sid=…`). */
 export async function newSession(app: App): Promise<string> {
-  return sessionCookie(await request(app).get('/increment').expect(200)) ?? '';
+  return cookieFrom(await request(app).get('/increment').expect(200));
 }
 
-/** Signs up `username` (201) and returns the logged-in session's cookie. */
-export async function signUp(app: App, username = 'alice', password = PASSWORD): Promise<string> {
-  return sessionCookie(await request(app).post('/signup').send({ username, password }).expect(201)) ?? '';
+/** Signs up `username` (201); the logged-in session's cookie. For a cookie jar, see signUpAgent. */
+export async function signUpCookie(app: App, username = 'alice', password = PASSWORD): Promise<string> {
+  return cookieFrom(await request(app).post('/signup').send({ username, password }).expect(201));
 }
 
-/** Logs `username` in (200) as one more browser and returns that session's cookie. */
-export async function logIn(app: App, username = 'alice', password = PASSWORD): Promise<string> {
-  return sessionCookie(await request(app).post('/login').send({ username, password }).expect(200)) ?? '';
+/** Logs `username` in (200) as one more browser; that session's cookie. For a cookie jar, see logInAgent. */
+export async function logInCookie(app: App, username = 'alice', password = PASSWORD): Promise<string> {
+  return cookieFrom(await request(app).post('/login').send({ username, password }).expect(200));
 }
 
 /** For supertest's .expect(): the response clears cookie `name` (empty, expired in 1970). */

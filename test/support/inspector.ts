@@ -1,5 +1,5 @@
-import type { Response } from 'supertest';
 import type { Store } from 'express-session';
+import type { Response } from 'supertest';
 
 /** How many sessions the store holds. */
 export function storedSessions(store: Store): Promise<number> {
