@@ -11,7 +11,9 @@ import { createErrorHandler, noStoreWithCookies, notFound } from './http/replies
 import { requestLogger } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { inspectRequests } from './inspector';
+import { howItWorksRoutes } from './inspector/how-it-works';
 import { sessionRoutes } from './inspector/routes';
+import { storeRoutes } from './inspector/store-routes';
 import { MemoryLock } from './lock/memory';
 import { serializeSessions } from './lock/middleware';
 import type { SessionLock } from './lock/types';
@@ -99,6 +101,8 @@ export function createApp({
   app.use(demoRoutes({ config, users }));
   app.use(authRoutes(deps));
   app.use(sessionRoutes());
+  app.use(howItWorksRoutes());
+  app.use(storeRoutes({ config, store, users })); // every visitor's session, for the lesson (development)
   app.use(yourSessionsRoutes(deps));
   app.use(accountRoutes(deps));
 

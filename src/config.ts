@@ -53,8 +53,12 @@ export function loadConfig(
     host: e.str('HOST', '127.0.0.1'),
     trustProxy: e.trustProxy('TRUST_PROXY') as boolean | number | string,
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    // the /store page: every session in the store, for the lesson; only to loopback clients
+    storePage: e.bool('STORE_PAGE', !production),
     session: {
       secrets,
+      /** where the secret comes from, as the pages show it (never the secret itself) */
+      secretSource: secrets.length > 0 ? 'process.env.SESSION_SECRET' : 'data/session-secret (made for development)',
       // __Host- makes the browser insist on Secure, Path=/ and no Domain
       cookieName: secure ? '__Host-sid' : 'sid',
       secure,

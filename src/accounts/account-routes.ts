@@ -6,7 +6,7 @@ import { current, requireLogin, signedOut } from '../login/current-login';
 import { signOut } from '../login/routes';
 import { regenerateSession, saveSession } from '../session';
 import type { User } from '../users/types';
-import { passwordPage } from './pages';
+import { passwordChangedPage, passwordPage } from './pages';
 import { checkPassword, type ReauthDeps, refusePassword, requireRecentAuth } from './reauth';
 import { done } from './sessions-routes';
 
@@ -70,8 +70,13 @@ export function accountRoutes(deps: ReauthDeps): Router {
       }
       const signedOutElsewhere = await users.changePassword(login.id, user.id, await hasher.hash(input.next));
       if (signedOutElsewhere === undefined) return signedOut(req, res);
+      const from = req.sessionID.slice(0, 6);
       await moveSession(req);
-      done(req, res, { message: 'Password changed', signedOutElsewhere }, '/profile');
+      const to = req.sessionID.slice(0, 6);
+      reply(req, res, 200, {
+        json: { message: 'Password changed', signedOutElsewhere },
+        html: () => passwordChangedPage({ signedOutElsewhere, from, to }),
+      });
     })
     .all(allow('GET', 'HEAD', 'POST'));
 

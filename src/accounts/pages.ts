@@ -75,3 +75,22 @@ export const passwordPage = (config: Config, state: PasswordState = {}) => {
 <p><a href="/profile">Profile</a> · <a href="/sessions">Your sessions</a></p>`,
   );
 };
+
+/** After a password change: what ended, and that this browser's session moved to a new ID. */
+export const passwordChangedPage = ({
+  signedOutElsewhere: n,
+  from,
+  to,
+}: {
+  signedOutElsewhere: number;
+  from: string;
+  to: string;
+}) =>
+  page(
+    'Password changed',
+    html`<p role="status" id="password-changed">Your password was changed.
+${n === 0 ? 'You had no other sessions to sign out.' : html`<strong id="signed-out-count">${n}</strong> other session${n === 1 ? ' was' : 's were'} signed out.`}</p>
+<p id="id-moved">This session stayed signed in and moved to a new ID, from <code>${from}</code> to <code>${to}</code>:
+a copy of the old cookie is worthless now.</p>
+<p><a href="/profile">Profile</a> · <a href="/sessions">Your sessions</a> · <a href="/">Home</a></p>`,
+  );

@@ -1,4 +1,6 @@
+import type { Config } from '../config';
 import { html, page } from '../http/html';
+import { clearCode, incrementCode, sessionOptionsCode } from './code';
 
 /** What /clear and a logout did, in words. */
 export const CLEARED =
@@ -19,27 +21,32 @@ whole login workflow; <a href="/session">/session</a> shows what the server know
 export const counterPage = ({
   count,
   sid,
-  cookieName,
+  config,
   host,
 }: {
   count: number;
   sid: string;
-  cookieName: string;
+  config: Config;
   host: string;
 }) =>
   page(
     'Session counter',
     html`<p>You have visited this page <strong id="count">${count}</strong> time${count === 1 ? '' : 's'} in this session.</p>
 <p>Session ID starts with <code id="sid">${sid.slice(0, 6)}</code> (compare it with the
-<code>${cookieName}</code> cookie in your browser's devtools, where it shows URL-encoded as <code>s%3A…</code>).</p>
+<code>${config.session.cookieName}</code> cookie in your browser's devtools, where it shows URL-encoded as <code>s%3A…</code>).</p>
 <p id="served-for">This page was served for <code>${host}</code>: cookies for <code>localhost</code> and
 <code>127.0.0.1</code> are separate, so each starts its own count.</p>
-<p><a href="/increment">Increment again</a> · <a href="/clear">Clear the session</a> · <a href="/session">Your session as JSON</a> · <a href="/">Home</a></p>`,
+<p><a href="/increment">Increment again</a> · <a href="/clear">Clear the session</a> · <a href="/store">See the store</a> · <a href="/session">Your session as JSON</a> · <a href="/">Home</a></p>
+<h2>The code that just ran</h2>
+${incrementCode(count)}
+${sessionOptionsCode(config)}`,
   );
 
 export const clearedPage = () =>
   page(
     'Session cleared',
     html`<p id="cleared">${CLEARED}</p>
-<p><a href="/increment">Start a new count</a> · <a href="/">Home</a></p>`,
+<p><a href="/increment">Start a new count</a> · <a href="/store">See the store</a> · <a href="/">Home</a></p>
+<h2>The code that just ran</h2>
+${clearCode()}`,
   );

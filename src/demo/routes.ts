@@ -33,7 +33,7 @@ export function demoRoutes({ config, users }: { config: Config; users: UserStore
           counterPage({
             count,
             sid: req.sessionID,
-            cookieName: config.session.cookieName,
+            config,
             host: (req.headers.host ?? 'an unknown host').slice(0, 100), // the server cannot see a host mismatch: say which
           }),
       });

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
+import { describeStore } from '../stores/describe';
 import { storeKey } from '../stores/key';
 import { type CookieOutcome, cookieOutcome } from './cookie';
-import { describeStore } from './describe-store';
 import type { SessionAction } from './facts';
 import { actionOf, cookieExpiry, loginOf } from './facts';
 import { dataOf, inspectorState } from './state';
@@ -35,7 +35,7 @@ export interface Inspection {
     cookieExpired: boolean;
     secureOverHttp: boolean;
     host: string;
-    instance: { address: string; pid?: number };
+    instance: { port: number; pid?: number };
   };
 }
 
@@ -87,7 +87,7 @@ export function inspect(req: Request, res: Response): Inspection | undefined {
       secureOverHttp,
       host: (req.headers.host ?? '').slice(0, 100),
       instance: {
-        address: `${req.socket.localAddress ?? '?'}:${req.socket.localPort ?? '?'}`,
+        port: req.socket.localPort ?? 0,
         ...(config.production ? {} : { pid: process.pid }),
       },
     },

@@ -5,6 +5,8 @@ import { inspect } from './inspect';
 import { inspectorPanel } from './panel';
 import { dataOf, type InspectorState } from './state';
 
+const OPEN_ON = new Set(['/increment', '/session']);
+
 /**
  * Adds the inspector panel to a rendered page, at the end of <main>. Pages escape everything they
  * interpolate, so the page's own closing tag is the last one.
@@ -13,7 +15,7 @@ function withInspector(req: Request, res: Response, page: string): string {
   const view = inspect(req, res);
   const at = page.lastIndexOf('</main>');
   if (!view || at < 0) return page;
-  return `${page.slice(0, at)}${inspectorPanel(view, Date.now()).value}\n${page.slice(at)}`;
+  return `${page.slice(0, at)}${inspectorPanel(view, Date.now(), OPEN_ON.has(req.path)).value}\n${page.slice(at)}`;
 }
 
 /**

@@ -27,19 +27,35 @@ the SHA-256 of the ID: the store holds only this hash, never the ID.</dd>
 <dd><code>${c.name}</code> · ${c.httpOnly ? 'HttpOnly' : 'readable by scripts'} · SameSite=${capitalize(c.sameSite)} · ${c.secure ? 'Secure' : 'not Secure'} · Path=${c.path}</dd>
 <dd>${c.expires ? html`Expires ${time(c.expires, 'inspector-expires', now)}; each visit moves it (<code>rolling: true</code>).` : 'Ends when the browser closes.'}</dd>
 <dt>Stored data</dt>
-<dd><pre id="inspector-data">${JSON.stringify(s.data, null, 2)}</pre></dd>`;
+<dd><pre id="inspector-data">${JSON.stringify(s.data, null, 2)}</pre></dd>
+<dd>${fieldNotes(s.data as Record<string, unknown>, now)}</dd>`;
+}
+
+// what each stored field is, in the lesson's words; times also as dates
+const FIELDS: Record<string, string> = {
+  count: 'the counter: req.session.count',
+  loginId: 'the login this browser is signed in as: a row of the logins table in the user store',
+  previousIdPrefix: 'the first 6 characters of the session ID the last sign-in replaced',
+  notice: 'a message the next page shows once',
+};
+
+function fieldNotes(data: Record<string, unknown>, now: number): SafeHtml {
+  const cookie = (data.cookie ?? {}) as { expires?: string | null; originalMaxAge?: number | null };
+  const notes = [
+    html`<dt><code>cookie</code></dt><dd>the cookie's settings, kept so the store can expire the session with it${
+      cookie.expires
+        ? html`; <code>expires</code> is ${time(cookie.expires, 'inspector-data-expires', now)}`
+        : ''
+    }${typeof cookie.originalMaxAge === 'number' ? html`; <code>originalMaxAge</code> is ${Math.round(cookie.originalMaxAge / 60_000)} minutes` : ''}</dd>`,
+    ...Object.keys(FIELDS)
+      .filter((key) => key in data)
+      .map((key) => html`<dt><code>${key}</code></dt><dd>${FIELDS[key]}</dd>`),
+  ];
+  return html`<dl class="fields">${notes}</dl>`;
 }
 
 function userRows(u: NonNullable<Inspection['user']>, now: number): SafeHtml {
-  const change = u.idChange;
   return html`<dt>Login</dt>
-${
-  change
-    ? html`<dd class="id-change" id="inspector-id-change">Your session ID changed from <code>${change.from}</code> to <code>${change.to}</code> at sign-in: a planted pre-login ID is now worthless.${
-        change.countCarried === undefined ? '' : html` Your count (${change.countCarried}) was carried over.`
-      }</dd>`
-    : ''
-}
 <dd>${
     u.username && u.loginAt
       ? html`<strong>${u.username}</strong>, since ${time(u.loginAt, 'inspector-login-at', now)}.`
@@ -47,12 +63,16 @@ ${
   }</dd>`;
 }
 
-/** The panel "What the server knows about you": server-rendered, no script. */
-export function inspectorPanel(view: Inspection, now: number): SafeHtml {
+/**
+ * The panel "What the server knows about you": server-rendered, no script. Open on the lesson's pages
+ * (/increment, /session), folded elsewhere so a signed-in page stays short.
+ */
+export function inspectorPanel(view: Inspection, now: number, open: boolean): SafeHtml {
   const { request, session, user } = view;
-  const instance = `${request.instance.address}${request.instance.pid === undefined ? '' : ` · pid ${request.instance.pid}`}`;
+  const { pid, port } = request.instance;
+  const instance = `${pid === undefined ? 'This server' : `Server process ${pid}`}, listening on port ${port}`;
   return html`<aside class="inspector" aria-labelledby="inspector-title">
-<h2 id="inspector-title">What the server knows about you</h2>
+<details${open ? html` open` : ''}><summary><h2 id="inspector-title">What the server knows about you</h2></summary>
 ${request.secureOverHttp ? html`<p class="notice" id="inspector-secure">${SECURE_OVER_HTTP}</p>` : ''}
 <dl>
 <dt>This request</dt>
@@ -64,6 +84,7 @@ ${user ? userRows(user, now) : ''}
 <dt>Answered by</dt>
 <dd id="inspector-instance">${instance}</dd>
 </dl>
-<p><small><a href="/session">This panel as JSON</a> · <a href="/how-it-works">How it works</a></small></p>
+<p><small><a href="/session">This panel as JSON</a> · <a href="/store">The whole store</a> · <a href="/how-it-works">How it works</a></small></p>
+</details>
 </aside>`;
 }

@@ -198,6 +198,14 @@ export function createPostgresUserStore({
       });
       return done === true;
     },
+    async usernamesOf(loginIds) {
+      const rows = await query<{ id: string; username: string }>(
+        'usernamesOf',
+        'SELECT l.id, u.username FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = ANY($1::text[])',
+        [loginIds],
+      );
+      return new Map(rows.map((r) => [r.id, r.username]));
+    },
     async pruneLogins(now) {
       const rows = await query(
         'pruneLogins',

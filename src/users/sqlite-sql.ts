@@ -124,6 +124,11 @@ export function prepareStatements(db: Database) {
     endOthers: db.prepare<[number, string]>('DELETE FROM logins WHERE user_id = ? AND id <> ?'),
     endAll: db.prepare<[number]>('DELETE FROM logins WHERE user_id = ?'),
     confirm: db.prepare<[number, string]>('UPDATE logins SET auth_at = ? WHERE id = ?'),
+    // json_each: one statement for a list of ids, whatever its length
+    usernames: db.prepare<[string], { id: string; username: string }>(
+      `SELECT l.id, u.username FROM logins l JOIN users u ON u.id = l.user_id
+       WHERE l.id IN (SELECT value FROM json_each(?))`,
+    ),
     anyDead: db.prepare<[Live], { n: number }>(`SELECT 1 AS n FROM logins l WHERE NOT (${LIVE}) LIMIT 1`),
     prune: db.prepare<[Live]>(`DELETE FROM logins AS l WHERE NOT (${LIVE})`),
   };

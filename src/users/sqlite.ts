@@ -132,6 +132,10 @@ export class SqliteUserStore implements UserStore {
     return done === true;
   }
 
+  usernamesOf(loginIds: string[]) {
+    return this.run(() => new Map(this.sql.usernames.all(JSON.stringify(loginIds)).map((r) => [r.id, r.username])));
+  }
+
   pruneLogins(now: number) {
     // read first: an idle server with nothing to prune writes nothing
     return this.run(() =>

@@ -77,6 +77,8 @@ export interface UserStore {
   confirmPassword(actor: string, now: number): Promise<boolean>;
   /** deletes the user and every login: whether it was done */
   deleteUser(actor: string, userId: number): Promise<boolean>;
+  /** the usernames of these logins, by login id (the /store page names the listed sessions' users) */
+  usernamesOf(loginIds: string[]): Promise<Map<string, string>>;
   /** deletes logins past their lifetimes: how many */
   pruneLogins(now: number): Promise<number>;
 }
