@@ -21,8 +21,14 @@ export const cookieOptions = (config: Config) =>
 const promised = (call: (done: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
 
-/** req.session.save(), awaited: the app saves before it answers, so a 200 means the store has it. */
-export const saveSession = (req: Request) => promised((done) => req.session.save(done));
+/**
+ * req.session.save(), awaited: the app saves before it answers, so a 200 means the store has it. The
+ * idle expiry moves first (touch): express-session moves it only as the headers go out, after this.
+ */
+export function saveSession(req: Request): Promise<void> {
+  req.session.touch();
+  return promised((done) => req.session.save(done));
+}
 
 /** req.session.destroy(), awaited, and the cookie expired: the lesson's logout. */
 export async function destroySession(req: Request, res: Response, config: Config): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildApp, sessionCookie } from './helper';
+import { buildApp, cookieFrom } from './helper';
 import { PASSWORD } from './support/accounts';
 
 type Test = ReturnType<ReturnType<typeof request>['get']>;
@@ -42,7 +42,7 @@ describe('responses that set the session cookie', () => {
       .post('/signup')
       .send({ username: 'ada', password: PASSWORD })
       .expect(201);
-    const cookie = sessionCookie(signup) ?? '';
+    const cookie = cookieFrom(signup);
 
     const res = await (cases[name] as (app: Express) => Test)(app).set('Cookie', cookie);
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StoreUnavailableError, withDeadline } from '../src/errors';
+import { withDeadline } from '../src/deadline';
+import { StoreUnavailableError } from '../src/errors';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Response } from 'supertest';
 import { createApp } from '../src/app';
 import { type Config, loadConfig } from '../src/config';
+import type { SessionLock } from '../src/lock/types';
 import { createLogger } from '../src/logger';
 import type { PasswordHasher } from '../src/login/password';
 import type { AttemptLimiter } from '../src/login/throttle';
@@ -36,6 +37,7 @@ export interface AppOptions {
   hasher?: PasswordHasher;
   clock?: () => number;
   limiter?: AttemptLimiter;
+  lock?: SessionLock;
 }
 
 /** Users in a fresh in-memory SQLite, with the config's login lifetimes. */
@@ -53,7 +55,8 @@ export function buildApp(options: AppOptions = {}): {
   users: UserStore;
 } {
   const config = options.config ?? testConfig();
-  const backend = options.backend ?? new MemorySessionStore({ maxSessions: 1000, ttlMs: config.session.maxAgeMs });
+  const backend =
+    options.backend ?? new MemorySessionStore({ maxSessions: 1000, ttlMs: config.session.maxAgeMs });
   const store = new HashedKeyStore(backend, config.store.timeoutMs);
   const users = options.users ?? memoryUsers(config);
   const app = createApp({ ...options, config, store, users, logger: silentLogger });

@@ -1,17 +1,16 @@
-import { join } from 'node:path';
 import type { Express } from 'express';
 import type { SessionData } from 'express-session';
 import request, { type Response } from 'supertest';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
 import { SqliteSessionStore } from '../src/stores/sqlite';
-import type { SessionStore } from '../src/stores/types';
-import { buildApp, sessionCookie, sessionIdOf, testConfig } from './helper';
+import type { SessionBackend } from '../src/stores/types';
+import { buildApp, cookieFrom, sessionIdOf, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
-import { newSession } from './support/cookies';
-import { tempDir } from './support/files';
 import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
 import { sessionTtlMs } from './support/redis-keys';
+import { tempDatabase } from './support/stores';
 
 const LIFETIME_MS = 60_000;
 const config = testConfig({ SESSION_MAX_AGE_SECONDS: String(LIFETIME_MS / 1000) });
@@ -36,9 +35,6 @@ const savingRoutes: Record<string, (app: Express, cookie: string, n: number) => 
       .expect(201),
 };
 
-/** The session cookie a visit set, `name=value`. */
-const cookieFrom = (res: Response) => sessionCookie(res) ?? '';
-
 /** The expiry (ms since epoch) of the session cookie a response set. */
 function cookieExpiry(res: Response): number {
   const header = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('sid='));
@@ -46,20 +42,34 @@ function cookieExpiry(res: Response): number {
 }
 
 /** An app on the store, with a user for the logins, and a session whose count is 1. */
-async function startVisitor(store: SessionStore) {
-  const { app } = buildApp({ config, store });
+async function startVisitor(backend: SessionBackend) {
+  const { app } = buildApp({ config, backend });
   await request(app).post('/signup').send({ username: 'regular', password: PASSWORD }).expect(201);
-  const cookie = await newSession(app);
+  const cookie = cookieFrom(await request(app).get('/increment').expect(200));
   return { app, cookie };
+}
+
+/**
+ * Date and performance.now() (the memory store's LRU keeps time by it) moved together by the test:
+ * express-session stamps cookies with Date, the stores expire by either.
+ */
+function fakeClock() {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const [startDate, startPerf] = [Date.now(), performance.now()];
+  vi.spyOn(performance, 'now').mockImplementation(() => startPerf + (Date.now() - startDate));
 }
 
 const countOf = async (app: Express, cookie: string) =>
   (await request(app).get('/increment').set('Cookie', cookie).expect(200)).body.count as number;
 
-const inProcessStores: Record<string, () => SessionStore> = {
-  memory: () => new MemorySessionStore({ maxSessions: 1000, now: () => Date.now() }),
+const inProcessStores: Record<string, () => SessionBackend> = {
+  memory: () => new MemorySessionStore({ maxSessions: 1000, ttlMs: LIFETIME_MS }),
   sqlite: () => {
-    const store = new SqliteSessionStore({ path: join(tempDir('idle-'), 'app.db'), maxSessions: 1000 });
+    const store = new SqliteSessionStore({
+      db: tempDatabase('idle-').db,
+      maxSessions: 1000,
+      ttlMs: LIFETIME_MS,
+    });
     onTestFinished(() => store.close());
     return store;
   },
@@ -68,14 +78,17 @@ const inProcessStores: Record<string, () => SessionStore> = {
 describe.each(Object.keys(inProcessStores))('idle renewal on the %s store', (storeName) => {
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   describe.each(Object.keys(savingRoutes))('%s', (route) => {
     const visit = savingRoutes[route] as (typeof savingRoutes)[string];
 
     it('keeps a session visited every three quarters of the idle lifetime', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] }); // express-session reads the global Date
-      const { app, cookie: first } = await startVisitor((inProcessStores[storeName] as () => SessionStore)());
+      fakeClock();
+      const { app, cookie: first } = await startVisitor(
+        (inProcessStores[storeName] as () => SessionBackend)(),
+      );
       let cookie = first;
       const increments = route === 'GET /increment' ? 4 : 0;
 
@@ -89,14 +102,16 @@ describe.each(Object.keys(inProcessStores))('idle renewal on the %s store', (sto
     });
 
     it('stores the expiry the cookie of its answer carries', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      const store = (inProcessStores[storeName] as () => SessionStore)();
+      fakeClock();
+      const store = (inProcessStores[storeName] as () => SessionBackend)();
       const { app, cookie: first } = await startVisitor(store);
       vi.advanceTimersByTime(LIFETIME_MS / 2);
 
       const res = await visit(app, first, 0);
       const stored = await new Promise<SessionData | null | undefined>((resolve, reject) =>
-        store.get(sessionIdOf(cookieFrom(res)), (err, session) => (err ? reject(err) : resolve(session))),
+        store.get(storeKey(sessionIdOf(cookieFrom(res))), (err, session) =>
+          err ? reject(err) : resolve(session),
+        ),
       );
 
       // the header has whole seconds
@@ -106,8 +121,10 @@ describe.each(Object.keys(inProcessStores))('idle renewal on the %s store', (sto
     });
 
     it('ends a session left alone for the idle lifetime after its last visit', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      const { app, cookie: first } = await startVisitor((inProcessStores[storeName] as () => SessionStore)());
+      fakeClock();
+      const { app, cookie: first } = await startVisitor(
+        (inProcessStores[storeName] as () => SessionBackend)(),
+      );
       vi.advanceTimersByTime(LIFETIME_MS / 2);
       const cookie = cookieFrom(await visit(app, first, 0));
 
@@ -123,16 +140,17 @@ describe.each(Object.keys(inProcessStores))('idle renewal on the %s store', (sto
 describe('GET / with a session', () => {
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it('renews the idle timeout of a session it only reads', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const { app, cookie: first } = await startVisitor(inProcessStores.memory?.() as SessionStore);
+    fakeClock();
+    const { app, cookie: first } = await startVisitor(inProcessStores.memory?.() as SessionBackend);
     let cookie = first;
 
     for (let n = 0; n < 4; n++) {
       vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
-      cookie = sessionCookie(await request(app).get('/').set('Cookie', cookie).expect(200)) ?? cookie;
+      cookie = cookieFrom(await request(app).get('/').set('Cookie', cookie).expect(200));
     }
     vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
 
@@ -147,12 +165,13 @@ describe.runIf(redisAvailable('idle renewal on Redis'))('idle renewal on the Red
   const redis = useRedis();
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it.each(Object.keys(savingRoutes))('%s stores a full idle lifetime on each visit', async (route) => {
     const visit = savingRoutes[route] as (typeof savingRoutes)[string];
     vi.useFakeTimers({ toFake: ['Date'] }); // the store computes the TTL from the global Date
-    const store = await connectedRedisStore(redis.url, prefix);
+    const store = await connectedRedisStore(redis.url, prefix, { ttlMs: LIFETIME_MS });
     onTestFinished(() => store.close());
     const { app, cookie: first } = await startVisitor(store);
     let cookie = first;
@@ -161,7 +180,7 @@ describe.runIf(redisAvailable('idle renewal on Redis'))('idle renewal on the Red
     for (let n = 0; n < 3; n++) {
       vi.advanceTimersByTime((LIFETIME_MS * 3) / 4);
       cookie = cookieFrom(await visit(app, cookie, n));
-      ttls.push(await sessionTtlMs(store.client, prefix, sessionIdOf(cookie)));
+      ttls.push(await sessionTtlMs(store.redis, prefix, sessionIdOf(cookie)));
     }
 
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(LIFETIME_MS - 5000);

@@ -1,18 +1,44 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
-import { MemoryLock, SessionBusyError, type SessionLock, SessionReplacedError } from '../src/lock';
-import { ReplacedSessions } from '../src/lock/replaced-sessions';
+import type { Config } from '../src/config';
+import { MemoryLock } from '../src/lock/memory';
+import { SessionBusyError, type SessionLock } from '../src/lock/types';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { storeKey } from '../src/stores/key';
 import { MemorySessionStore } from '../src/stores/memory';
-import { buildApp, sessionCookie, sessionIdOf, signedSessionId, silentLogger, testConfig } from './helper';
-import { newSession } from './support/cookies';
+import type { SessionBackend } from '../src/stores/types';
+import { cookieFrom, memoryUsers, sessionIdOf, signedSessionId, silentLogger, testConfig } from './helper';
+import { deferred } from './support/deferred';
 import { GatedStore } from './support/gated-store';
 import { cookieOf, getJson, listen } from './support/http';
 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** A MemoryLock that says when a request has had to wait in line (the key was held). */
+class WatchedLock extends MemoryLock {
+  private readonly waiting = deferred();
+  readonly queued = this.waiting.promise;
+  override acquire(key: string, waitMs?: number) {
+    this.waiting.resolve();
+    return super.acquire(key, waitMs);
+  }
+}
+
+/** An app on the backend with this lock. */
+function appOn(backend: SessionBackend, lock: SessionLock, config: Config = testConfig()) {
+  const store = new HashedKeyStore(backend, config.store.timeoutMs);
+  return createApp({ config, store, users: memoryUsers(config), lock, logger: silentLogger });
+}
+
+const watched = (config: Config = testConfig()) => new WatchedLock(config.lock);
+const visit = (app: Parameters<typeof request>[0], cookie: string) =>
+  request(app)
+    .get('/increment')
+    .set('Cookie', cookie)
+    .then((res) => res);
 
 describe('MemoryLock', () => {
   it('grants one key in arrival order and forgets it once nobody holds it', async () => {
@@ -26,10 +52,11 @@ describe('MemoryLock', () => {
         release();
       }),
     );
-    expect(lock.size).toBe(1);
+    const held = lock.size;
     first();
     await Promise.all(waiting);
 
+    expect(held).toBe(1);
     expect(order).toEqual([1, 2, 3]);
     expect(lock.size).toBe(0);
   });
@@ -72,19 +99,6 @@ describe('MemoryLock', () => {
     expect(lock.size).toBe(0);
   });
 
-  it("turns away the line and newcomers once a holder's login replaced the key, other keys unaffected", async () => {
-    const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
-    const release = await lock.acquire('old');
-    const inLine = [lock.acquire('old'), lock.acquire('old')];
-
-    release({ replaced: true });
-
-    for (const waiter of inLine) await expect(waiter).rejects.toBeInstanceOf(SessionReplacedError);
-    await expect(lock.acquire('old')).rejects.toMatchObject({ status: 409 });
-    (await lock.acquire('other'))();
-    expect(lock.size).toBe(0);
-  });
-
   it('ignores a second release', async () => {
     const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
     const first = await lock.acquire('a');
@@ -100,83 +114,50 @@ describe('MemoryLock', () => {
     (await third)();
     expect(lock.size).toBe(0);
   });
-});
 
-describe('ReplacedSessions', () => {
-  it('remembers a replaced ID for ttlMs, then forgets it', () => {
-    let now = 0;
-    const replaced = new ReplacedSessions(1000, 10, () => now);
-    replaced.add('a');
+  it('holds a free key at once with tryAcquire, and a second caller then waits in line for it', async () => {
+    const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
+    const release = lock.tryAcquire('k');
+    const second = lock.tryAcquire('k');
 
-    const during = replaced.has('a');
-    now = 1000;
+    const next = lock.acquire('k');
+    release?.();
 
-    expect(during).toBe(true);
-    expect(replaced.has('a')).toBe(false);
-    expect(replaced.has('never-added')).toBe(false);
-  });
-
-  it('forgets the oldest first once it holds max IDs', () => {
-    const replaced = new ReplacedSessions(1000, 2);
-
-    for (const sid of ['a', 'b', 'c']) replaced.add(sid);
-
-    expect([replaced.has('a'), replaced.has('b'), replaced.has('c')]).toEqual([false, true, true]);
+    expect(release).toBeTypeOf('function');
+    expect(second).toBeUndefined();
+    (await next)();
+    expect(lock.size).toBe(0);
   });
 });
 
 describe('the session lock key', () => {
-  const appWith = (lock: SessionLock) =>
-    createApp({
-      config: testConfig(),
-      store: new MemorySessionStore({ maxSessions: 10 }),
-      lock,
-      logger: silentLogger,
-    });
-
   it('is the store key of the session, never the plain ID', async () => {
     const keys: string[] = [];
-    const app = appWith({
+    const app = appOn(new MemorySessionStore({ maxSessions: 10 }), {
       acquire: async (key) => {
         keys.push(key);
         return () => {};
       },
     });
-    const cookie = await newSession(app);
+    const cookie = cookieFrom(await request(app).get('/increment').expect(200));
 
     await request(app).get('/increment').set('Cookie', cookie).expect(200);
 
     expect(keys).toEqual([storeKey(sessionIdOf(cookie))]); // the first request had no cookie: no lock
-  });
-
-  it('marks the store key of the ID a login replaced, so its stragglers are turned away', async () => {
-    const lock = new MemoryLock({ waitMs: 1000, maxWaiters: 10 });
-    const app = appWith(lock);
-    const before = await newSession(app);
-
-    await request(app)
-      .post('/signup')
-      .set('Cookie', before)
-      .send({ username: 'alice', password: 'correct horse battery staple' })
-      .expect(201);
-
-    await expect(lock.acquire(storeKey(sessionIdOf(before)))).rejects.toBeInstanceOf(SessionReplacedError);
   });
 });
 
 describe('GET /increment under the session lock', () => {
   it('does not hold up session B while session A waits on a slow store', async () => {
     const store = new GatedStore({ maxSessions: 100 });
-    const { app } = buildApp({ store });
-    const cookieA = await newSession(app);
-    const cookieB = await newSession(app);
+    const app = appOn(store, watched());
+    const cookieA = cookieFrom(await request(app).get('/increment').expect(200));
+    const cookieB = cookieFrom(await request(app).get('/increment').expect(200));
     store.gatedSid = sessionIdOf(cookieA);
+    const slowA = visit(app, cookieA);
+    await store.reached; // A holds its lock, stuck in the store
 
-    const slowA = request(app)
-      .get('/increment')
-      .set('Cookie', cookieA)
-      .then((res) => res);
-    const b = await request(app).get('/increment').set('Cookie', cookieB);
+    const b = await visit(app, cookieB);
 
     expect(b.status).toBe(200);
     expect(b.body.count).toBe(2);
@@ -186,105 +167,74 @@ describe('GET /increment under the session lock', () => {
 
   it('keeps a second request of session A out of the store until the first is done', async () => {
     const store = new GatedStore({ maxSessions: 100 });
-    const { app } = buildApp({ store });
-    const cookieA = await newSession(app);
+    const lock = watched();
+    const app = appOn(store, lock);
+    const cookieA = cookieFrom(await request(app).get('/increment').expect(200));
     const sid = sessionIdOf(cookieA);
     store.gatedSid = sid;
+    const first = visit(app, cookieA);
+    await store.reached; // the first holds the lock, reading
 
-    const first = request(app)
-      .get('/increment')
-      .set('Cookie', cookieA)
-      .then((res) => res);
-    await vi.waitFor(() => expect(store.reads.filter((s) => s === sid)).toHaveLength(1));
-    const second = request(app)
-      .get('/increment')
-      .set('Cookie', cookieA)
-      .then((res) => res);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(store.reads.filter((s) => s === sid)).toHaveLength(1); // queued, not reading
+    const second = visit(app, cookieA);
+    await lock.queued; // the second has arrived and waits for the lock
 
+    expect(store.readsOf(sid)).toBe(1); // queued, not reading
     store.open();
-    const counts = [(await first).body.count, (await second).body.count];
-    expect(counts).toEqual([2, 3]);
+    expect([(await first).body.count, (await second).body.count]).toEqual([2, 3]);
   });
 
   it('holds the session until a request whose client left has finished saving', async () => {
     const store = new GatedStore({ maxSessions: 100 });
-    const { app } = buildApp({ store });
-    const { url, close } = await listen(app);
+    const lock = watched();
+    const { url, server, close } = await listen(appOn(store, lock));
+    onTestFinished(close);
     const cookie = cookieOf((await getJson(`${url}/increment`)).headers) ?? '';
-    const sid = sessionIdOf(cookie);
-    Object.assign(store, { gatedSid: sid, gateWrites: true });
+    Object.assign(store, { gatedSid: sessionIdOf(cookie), gateWrites: true });
+    const left = deferred();
+    server.on('request', (_req, res) =>
+      res.on('close', () => {
+        if (!res.writableFinished) left.resolve(); // an answer cut short: the client left
+      }),
+    );
     const leaving = new AbortController();
     const first = fetch(`${url}/increment`, { headers: { cookie }, signal: leaving.signal }).catch(
       () => 'gone',
     );
-    await vi.waitFor(() => expect(store.writes.filter((s) => s === sid)).toHaveLength(2)); // saving
+    await store.reached; // the first is saving count 2
 
     leaving.abort();
     await first;
+    await left.promise; // the server has seen the client go
     const second = getJson(`${url}/increment`, cookie);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // time for the server to see the client go
+    await lock.queued; // still behind the first, whose save is held
     store.open();
 
     expect((await second).body.count).toBe(3); // it read what the first request saved, not a stale 1
-    await close();
   });
 
   it("gives a forged cookie naming session A's ID a new session, leaving A's count alone", async () => {
-    const { app } = buildApp();
-    const cookieA = await newSession(app);
+    const app = appOn(new MemorySessionStore({ maxSessions: 10 }), watched());
+    const cookieA = cookieFrom(await request(app).get('/increment').expect(200));
     const forged = `sid=${encodeURIComponent(signedSessionId(sessionIdOf(cookieA), 'not-the-secret'))}`;
 
     const attack = await request(app).get('/increment').set('Cookie', forged);
     const a = await request(app).get('/increment').set('Cookie', cookieA);
 
     expect(attack.body.count).toBe(1);
-    expect(sessionIdOf(sessionCookie(attack) ?? '')).not.toBe(sessionIdOf(cookieA));
+    expect(sessionIdOf(cookieFrom(attack))).not.toBe(sessionIdOf(cookieA));
     expect(a.body.count).toBe(2);
   });
 
-  it('turns away with 409 a request that waited behind a login with the old cookie, keeping the login', async () => {
-    const store = new GatedStore({ maxSessions: 100 });
-    const { app } = buildApp({ store });
-    const before = await newSession(app);
-    store.gatedSid = sessionIdOf(before);
-    const signup = request(app)
-      .post('/signup')
-      .set('Cookie', before)
-      .send({ username: 'alice', password: 'correct horse battery staple' })
-      .then((res) => res);
-    await vi.waitFor(() => expect(store.reads).toContain(store.gatedSid)); // signup holds the lock
-
-    const straggler = request(app)
-      .get('/increment')
-      .set('Cookie', before)
-      .then((res) => res);
-    await new Promise((resolve) => setImmediate(resolve)); // queued behind the signup
-    store.open();
-    const loggedIn = sessionCookie(await signup) ?? '';
-    const late = await straggler;
-    const retried = await request(app).get('/increment').set('Cookie', loggedIn);
-    const home = await request(app).get('/').set('Cookie', loggedIn);
-
-    expect(late.status).toBe(409);
-    expect(late.body).toEqual({ error: 'Session changed by a login, retry' });
-    expect(sessionCookie(late)).toBeUndefined(); // no new anonymous session to replace the login cookie
-    expect(retried.body.count).toBe(2); // the count came along with the login
-    expect(home.body.user).toEqual({ username: 'alice' });
-  });
-
   it('answers 503 "Session busy" with Retry-After when the session stays busy past LOCK_WAIT_MS', async () => {
+    const config = testConfig({ LOCK_WAIT_MS: '50' });
     const store = new GatedStore({ maxSessions: 100 });
-    const { app } = buildApp({ store, config: testConfig({ LOCK_WAIT_MS: '50' }) });
-    const cookieA = await newSession(app);
+    const app = appOn(store, watched(config), config);
+    const cookieA = cookieFrom(await request(app).get('/increment').expect(200));
     store.gatedSid = sessionIdOf(cookieA);
-    const first = request(app)
-      .get('/increment')
-      .set('Cookie', cookieA)
-      .then((res) => res);
+    const first = visit(app, cookieA);
+    await store.reached; // the first holds the lock
 
-    const second = await request(app).get('/increment').set('Cookie', cookieA);
+    const second = await visit(app, cookieA);
 
     expect(second.status).toBe(503);
     expect(second.headers['retry-after']).toBe('1');

@@ -1,24 +1,17 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createApp } from '../src/app';
-import { redisLock } from '../src/backends';
-import { silentLogger, testConfig } from './helper';
+import { testConfig } from './helper';
 import { listen } from './support/http';
 import { load } from './support/load';
 import { connectedRedisStore, redisAvailable, startRedis } from './support/redis';
+import { redisApp } from './support/store-redis-app';
 
 /** An app on its own Redis store and lock, with 8 sessions incrementing against it. */
 async function appUnderLoad() {
   const redis = await startRedis();
   onTestFinished(() => redis.close());
-  const config = testConfig({ SESSION_STORE: 'redis', STORE_TIMEOUT_MS: '1000' });
   const store = await connectedRedisStore(redis.url);
   onTestFinished(() => store.close());
-  const app = createApp({
-    config,
-    store,
-    logger: silentLogger,
-    lock: redisLock(config, store, silentLogger),
-  });
+  const app = redisApp(store, { config: testConfig({ SESSION_STORE: 'redis', STORE_TIMEOUT_MS: '1000' }) });
   const server = await listen(app);
   onTestFinished(() => server.close());
   const running = load(server.url, 8, { stopOnError: false });

@@ -1,15 +1,16 @@
 import request from 'supertest';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
-import { redisLock } from '../src/backends';
-import { RedisLock, SessionBusyError, SessionReplacedError } from '../src/lock';
-import type { RedisCommands } from '../src/lock/redis';
+import { RedisLock } from '../src/lock/redis';
+import { SessionBusyError } from '../src/lock/types';
+import type { ScriptClient } from '../src/redis';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { storeKey } from '../src/stores/key';
 import type { RedisSessionStore } from '../src/stores/redis';
-import { sessionIdOf, silentLogger, testConfig } from './helper';
-import { newSession } from './support/cookies';
+import { cookieFrom, memoryUsers, sessionIdOf, silentLogger, testConfig } from './helper';
 import { GatedStore } from './support/gated-store';
 import { connectedRedisStore, redisAvailable, useRedis } from './support/redis';
+import { redisApp, redisLockOn } from './support/store-redis-app';
 
 describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
   const redis = useRedis();
@@ -21,21 +22,22 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
   }
 
   const lockOn = (store: RedisSessionStore, config = testConfig({ LOCK_TTL_MS: '300' })) =>
-    redisLock(config, store, silentLogger);
+    redisLockOn(store, config);
 
   it('frees a session whose holder died mid-request once the lock expires', async () => {
     const config = testConfig({ SESSION_STORE: 'redis', LOCK_TTL_MS: '300', LOCK_WAIT_MS: '3000' });
     const dying = await client();
-    const survivor = await client();
     const gated = new GatedStore({ maxSessions: 10 }); // only to stop app one mid-request
-    const one = createApp({ config, store: gated, logger: silentLogger, lock: lockOn(dying, config) });
-    const two = createApp({
+    const one = createApp({
       config,
-      store: await client(),
+      store: new HashedKeyStore(gated, config.store.timeoutMs),
+      users: memoryUsers(config),
+      lock: lockOn(dying, config),
       logger: silentLogger,
-      lock: lockOn(survivor, config),
     });
-    const cookie = await newSession(two);
+    const two = await client();
+    const appTwo = redisApp(two, { config });
+    const cookie = cookieFrom(await request(appTwo).get('/increment').expect(200));
     gated.gatedSid = sessionIdOf(cookie);
     request(one)
       .get('/increment')
@@ -44,12 +46,12 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
         () => {},
         () => {},
       );
-    await vi.waitFor(() => expect(gated.reads).toHaveLength(1)); // app one holds the lock, stuck in the store
+    await gated.reached; // app one holds the lock, stuck in the store
 
-    dying.client.destroy(); // the holder "crashes": it neither releases nor renews
-    const left = await survivor.client.pTTL(`lock:sess:${storeKey(sessionIdOf(cookie))}`);
+    dying.redis.destroy(); // the holder "crashes": it neither releases nor renews
+    const left = await two.redis.pTTL(`lock:sess:${storeKey(sessionIdOf(cookie))}`);
     const started = Date.now();
-    const res = await request(two).get('/increment').set('Cookie', cookie);
+    const res = await request(appTwo).get('/increment').set('Cookie', cookie);
 
     expect(left).toBeGreaterThan(0); // the dead holder's lock was there
     expect(res.status).toBe(200);
@@ -69,27 +71,12 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
     (await other.acquire('slow'))();
   });
 
-  it("turns away another instance's waiter once the holder's login replaced the session", async () => {
-    const holder = lockOn(await client());
-    const other = lockOn(await client(), testConfig({ LOCK_TTL_MS: '300', LOCK_WAIT_MS: '2000' }));
-    const release = await holder.acquire('old');
-    const waiting = other.acquire('old');
-    const late = expect(waiting).rejects.toBeInstanceOf(SessionReplacedError);
-
-    release({ replaced: true });
-
-    await late;
-    await expect(other.acquire('old')).rejects.toMatchObject({ status: 409 }); // a newcomer too
-    (await other.acquire('unrelated'))();
-    await (await client()).client.del('lock:sess:old'); // the marker would outlive this test by 10 s
-  });
-
   it('lets only one waiter per process poll Redis for a session', async () => {
     const polling = await client();
     let sets = 0;
     let inFlight = 0;
     let most = 0;
-    const counting: RedisCommands = {
+    const counting: ScriptClient = {
       async sendCommand<T>(args: string[]): Promise<T> {
         const isSet = args[0] === 'SET';
         if (isSet) {
@@ -97,7 +84,7 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
           most = Math.max(most, ++inFlight);
         }
         try {
-          return await polling.client.sendCommand<T>(args);
+          return await polling.redis.sendCommand<T>(args);
         } finally {
           if (isSet) inFlight--;
         }
@@ -126,22 +113,22 @@ describe.skipIf(!redisAvailable('redis lock tests'))('RedisLock', () => {
     const store = await client();
     const release = await lockOn(store).acquire('abc');
 
-    expect(await store.client.keys('lock:sess:*')).toEqual(['lock:sess:abc']);
+    expect(await store.redis.keys('lock:sess:*')).toEqual(['lock:sess:abc']);
     release();
-    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:abc')).toBe(0));
+    await vi.waitFor(async () => expect(await store.redis.exists('lock:sess:abc')).toBe(0));
   });
 
   it('releases by script hash, and sends the script again once Redis has forgotten it', async () => {
     const store = await client();
     const lock = lockOn(store, testConfig({ LOCK_TTL_MS: '30000' })); // would outlive the test unreleased
     (await lock.acquire('first'))(); // Redis learns the release script
-    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:first')).toBe(0));
+    await vi.waitFor(async () => expect(await store.redis.exists('lock:sess:first')).toBe(0));
     const release = await lock.acquire('second');
-    await store.client.sendCommand(['SCRIPT', 'FLUSH']); // as a Redis restart does
+    await store.redis.sendCommand(['SCRIPT', 'FLUSH']); // as a Redis restart does
 
     release();
 
-    await vi.waitFor(async () => expect(await store.client.exists('lock:sess:second')).toBe(0));
+    await vi.waitFor(async () => expect(await store.redis.exists('lock:sess:second')).toBe(0));
   });
 
   it('answers 503, not 500, while Redis is unreachable', async () => {

@@ -1,17 +1,21 @@
 import request from 'supertest';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../scripts/lib/processes';
-import { createApp } from '../src/app';
-import { redisLock } from '../src/backends';
-import { openDatabase } from '../src/sqlite-file';
+import { createRedisClient, redisError } from '../src/redis';
+import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { storeKey } from '../src/stores/key';
 import { RedisSessionStore } from '../src/stores/redis';
-import { SqliteUserStore } from '../src/users/sqlite';
-import { buildApp, sessionCookie, sessionIdOf, silentLogger, testConfig } from './helper';
+import { cookieFrom, memoryUsers, sessionIdOf, silentLogger, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';
-import { newSession } from './support/cookies';
 import { getJson, listen } from './support/http';
-import { nextReady, type RedisServer, redisAvailable, startRedis } from './support/redis';
+import {
+  connectedRedisStore,
+  nextReady,
+  type RedisServer,
+  redisAvailable,
+  startRedis,
+} from './support/redis';
+import { redisApp } from './support/store-redis-app';
 
 async function redis(): Promise<RedisServer> {
   const server = await startRedis();
@@ -19,22 +23,10 @@ async function redis(): Promise<RedisServer> {
   return server;
 }
 
-async function connectedStore(url: string, waitReady = true): Promise<RedisSessionStore> {
-  const store = new RedisSessionStore({
-    url,
-    prefix: 'test:',
-    timeoutMs: 1000,
-    maxSessions: 10_000,
-    ttlMs: 60_000,
-    logger: silentLogger,
-  });
+async function connectedStore(url: string): Promise<RedisSessionStore> {
+  const store = await connectedRedisStore(url, 'sess:', { ttlMs: 60_000 });
   onTestFinished(() => store.close());
-  if (waitReady && !store.client.isReady) await nextReady(store.client);
   return store;
-}
-
-function appOn(store: RedisSessionStore) {
-  return buildApp({ config: testConfig({ SESSION_STORE: 'redis' }), store }).app;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -46,27 +38,26 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
 describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () => {
   it('lets two apps on two clients share one session', async () => {
     const server = await redis();
-    const one = appOn(await connectedStore(server.url));
-    const two = appOn(await connectedStore(server.url));
+    const one = redisApp(await connectedStore(server.url));
+    const two = redisApp(await connectedStore(server.url));
 
     const first = await request(one).get('/increment').expect(200);
-    const cookie = sessionCookie(first) ?? '';
+    const cookie = cookieFrom(first);
     const second = await request(two).get('/increment').set('Cookie', cookie).expect(200);
     const third = await request(one).get('/increment').set('Cookie', cookie).expect(200);
 
     expect([first.body.count, second.body.count, third.body.count]).toEqual([1, 2, 3]);
   });
 
-  it('counts 100 concurrent increments of one logged-in session on two instances, indexed once', async () => {
+  it('counts 100 concurrent increments of one logged-in session on two instances, stored once', async () => {
     const server = await redis();
     const config = testConfig({ SESSION_STORE: 'redis' });
-    const users = new SqliteUserStore(openDatabase(':memory:'));
+    const users = memoryUsers(config); // one user store for both instances, as PostgreSQL would be
     const urls: string[] = [];
     const stores: RedisSessionStore[] = [];
     for (let i = 0; i < 2; i++) {
       const store = await connectedStore(server.url);
-      const lock = redisLock(config, store, silentLogger);
-      const http = await listen(createApp({ config, store, users, lock, logger: silentLogger }));
+      const http = await listen(redisApp(store, { config, users }));
       onTestFinished(() => http.close());
       urls.push(http.url);
       stores.push(store);
@@ -75,7 +66,7 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
       .post('/signup')
       .send({ username: 'ann', password: PASSWORD })
       .expect(201);
-    const cookie = sessionCookie(signup) ?? '';
+    const cookie = cookieFrom(signup);
 
     const statuses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -83,24 +74,23 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
       ),
     );
     const final = await getJson(`${urls[0]}/increment`, cookie);
-    const user = await users.findByUsername('ann');
-    const listed = await stores[1]?.listByUser(user?.id ?? -1);
+    const { sessions } = (await stores[1]?.recent(10)) ?? { sessions: [] };
 
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(final.body.count).toBe(101);
-    expect(listed?.map((x) => x.key)).toEqual([storeKey(sessionIdOf(cookie))]);
+    expect(sessions.map((s) => s.key)).toEqual([storeKey(sessionIdOf(cookie))]);
   });
 
   it('answers 503 fast while Redis is stopped and serves again once it is back, without a restart', async () => {
     const server = await redis();
     const store = await connectedStore(server.url);
-    const app = appOn(store);
-    const cookie = await newSession(app);
+    const app = redisApp(store);
+    const cookie = cookieFrom(await request(app).get('/increment').expect(200));
 
     await server.stop();
     const down = await timed(() => request(app).get('/increment').set('Cookie', cookie));
     const notReady = await request(app).get('/readyz');
-    const ready = nextReady(store.client);
+    const ready = nextReady(store.redis);
     await server.start();
     await ready;
     const back = await request(app).get('/increment').expect(200);
@@ -118,8 +108,8 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
   it('answers 503 within about a second while Redis is connected but silent (SIGSTOP)', async () => {
     const server = await redis();
     const store = await connectedStore(server.url);
-    const app = appOn(store);
-    const cookie = await newSession(app);
+    const app = redisApp(store);
+    const cookie = cookieFrom(await request(app).get('/increment').expect(200));
 
     server.pause();
     const silent = await timed(() => request(app).get('/increment').set('Cookie', cookie));
@@ -137,7 +127,16 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
 
   it('builds and starts while Redis is down: liveness 200, sessions and readiness 503', async () => {
     const port = await freePort(); // nothing listens there now
-    const app = appOn(await connectedStore(`redis://127.0.0.1:${port}`, false));
+    const client = createRedisClient(`redis://127.0.0.1:${port}`, 1000, silentLogger);
+    const store = new RedisSessionStore({
+      client,
+      prefix: 'sess:',
+      maxSessions: 100,
+      ttlMs: 60_000,
+      timeoutMs: 1000,
+    });
+    onTestFinished(() => store.close());
+    const app = redisApp(store);
 
     const live = await request(app).get('/healthz');
     const session = await timed(() => request(app).get('/increment'));
@@ -157,6 +156,6 @@ describe.skipIf(!redisAvailable('redis store tests'))('RedisSessionStore', () =>
     await store.close();
     await store.close();
 
-    await expect(store.ping()).rejects.toMatchObject({ status: 503 });
+    await expect(new HashedKeyStore(store, 1000, redisError).ping()).rejects.toMatchObject({ status: 503 });
   });
 });

@@ -1,14 +1,14 @@
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { claimedSessionId } from '../src/lock';
-import { buildApp, sessionIdOf, signedSessionId, TEST_SECRET } from './helper';
-import { newSession } from './support/cookies';
+import { claimedSessionId } from '../src/lock/middleware';
+import { buildApp, cookieFrom, sessionIdOf, signedSessionId, TEST_SECRET } from './helper';
 
 const SID = 'AbCdEfGhIjKlMnOpQrStUvWxYz012-_9'; // 32 base64url characters, like express-session's own
 
 describe('claimedSessionId', () => {
   it('reads the same session ID express-session stored', async () => {
     const { app } = buildApp();
-    const cookie = await newSession(app);
+    const cookie = cookieFrom(await request(app).get('/increment').expect(200));
 
     const sid = claimedSessionId(`other=1; ${cookie}`, 'sid');
 

@@ -58,7 +58,11 @@ describe('GET /store, bounded and guarded', () => {
   });
 
   it('is 404 in production, and with STORE_PAGE=false', async () => {
-    for (const env of [{ NODE_ENV: 'production', COOKIE_SECURE: 'false' }, { STORE_PAGE: 'false' }]) {
+    const envs: Record<string, string>[] = [
+      { NODE_ENV: 'production', COOKIE_SECURE: 'false' },
+      { STORE_PAGE: 'false' },
+    ];
+    for (const env of envs) {
       const { app } = buildApp({ config: testConfig(env) });
       await asJson(request(app).get('/store')).expect(404);
     }

@@ -5,8 +5,8 @@ import { storeKey } from './key';
 import { isSession } from './session-json';
 import type { Callback, SessionBackend } from './types';
 
-const WRITTEN = Symbol('saved (or tried) by this request');
-type Marked = SessionData & { [WRITTEN]?: true };
+const SAVED = Symbol('saved by this request'); // a symbol: JSON never stores it
+type Marked = SessionData & { [SAVED]?: true };
 
 /**
  * The store the app hands to session(): what every backend needs, in one place.
@@ -15,7 +15,9 @@ type Marked = SessionData & { [WRITTEN]?: true };
  * - Every call answers within timeoutMs: a backend that is down or silent is a fast 503.
  * - A stored value that is not a session (corrupt JSON) reads as no session.
  * - The app saves before it answers; express-session then touches the unchanged session on the way
- *   out, which would only move the expiry by milliseconds: that touch is skipped.
+ *   out, which would only move the expiry by milliseconds: that touch is skipped, after a failed save
+ *   too (the answer is then an error, and a touch failing after it would reach Express past the error
+ *   handler, which resets the connection).
  * The backend's own events (connect-redis's `disconnect`) are not passed on: express-session would
  * then skip loading sessions and leave req.session undefined; the deadline answers 503 instead.
  */
@@ -48,14 +50,12 @@ export class HashedKeyStore extends Store {
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
-    // marked before the backend answers: after a failed or timed-out save the answer is an error, and a
-    // touch failing after it would reach Express past the error handler, which resets the connection
-    (session as Marked)[WRITTEN] = true; // a symbol: JSON never stores it
+    (session as Marked)[SAVED] = true;
     this.call('set', cb, (done) => this.backend.set(storeKey(sid), session, done));
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if ((session as Marked)[WRITTEN]) {
+    if ((session as Marked)[SAVED]) {
       cb?.();
       return;
     }

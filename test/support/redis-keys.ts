@@ -1,5 +1,5 @@
-import { storeKey } from '../../src/stores/key';
 import type { RedisClient } from '../../src/redis';
+import { storeKey } from '../../src/stores/key';
 
 /** The Redis key that holds a session: under the SHA-256 of its ID. Throws when it does not exist. */
 export async function sessionKey(client: RedisClient, prefix: string, sid: string): Promise<string> {
