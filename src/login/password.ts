@@ -1,5 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
-import { createSemaphore } from './hash-queue';
+import { createSemaphore } from './semaphore';
 
 export interface PasswordHasher {
   /** a self-describing hash of a fresh random salt and the password */

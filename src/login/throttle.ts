@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { HttpError, withDeadline } from '../errors';
 import type { RedisClient } from '../stores/redis';
 import { clientKey } from './client-key';
-import { BusyError } from './hash-queue';
+import { BusyError } from './semaphore';
 import { type CounterFactory, memoryCounters, redisCounters } from './throttle-counters';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
