@@ -39,6 +39,8 @@ export interface Config {
     passwordMaxLength: number;
     scryptCost: number;
     hashConcurrency: number;
+    /** longest a password hash waits for a slot before its request gets a 503 */
+    hashMaxWaitMs: number;
     maxAgeMs: number;
     maxAttempts: number;
     maxAttemptsPerIp: number;
@@ -138,6 +140,7 @@ export function loadConfig(
         1,
         Math.max(1, threadPool - 1), // never every thread of the pool
       ),
+      hashMaxWaitMs: e.int('HASH_MAX_WAIT_MS', 2000, 10, 60_000),
       maxAgeMs: e.int('LOGIN_MAX_AGE_SECONDS', 43_200, 60, 31_536_000) * 1000,
       maxAttempts: e.int('LOGIN_MAX_ATTEMPTS', 5, 1, 1000),
       maxAttemptsPerIp: e.int('LOGIN_MAX_ATTEMPTS_PER_IP', 100, 1, 100_000),
