@@ -42,7 +42,7 @@ describe.skipIf(!chromiumAvailable())('your sessions in a real browser', () => {
 
     await theirs.goto(`${running.server.url}/profile`);
     expect(new URL(theirs.url()).pathname).toBe('/login');
-    expect(await theirs.locator('#notice').textContent()).toContain('You were signed out');
+    expect(await theirs.locator('#notice').textContent()).toContain('This browser was signed out');
     await theirs.screenshot({ path: artifactPath('signed-out-notice'), fullPage: true });
     await theirs.reload();
     expect(await theirs.locator('#notice').count()).toBe(0); // shown once

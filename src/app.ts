@@ -54,7 +54,11 @@ export function createApp({
   users,
   logger = createLogger(config.logLevel),
   lock = new MemoryLock(config.lock),
-  hasher = createPasswordHasher({ cost: config.login.scryptCost, concurrency: config.login.hashConcurrency }),
+  hasher = createPasswordHasher({
+    cost: config.login.scryptCost,
+    concurrency: config.login.hashConcurrency,
+    maxWaitMs: config.login.hashMaxWaitMs,
+  }),
   clock = Date.now,
   limiter = createAttemptLimiter(config),
   checks = { sessions: () => store.ping() },

@@ -58,7 +58,8 @@ export function loadConfig(
     session: {
       secrets,
       /** where the secret comes from, as the pages show it (never the secret itself) */
-      secretSource: secrets.length > 0 ? 'process.env.SESSION_SECRET' : 'data/session-secret (made for development)',
+      secretSource:
+        secrets.length > 0 ? 'process.env.SESSION_SECRET' : 'data/session-secret (made for development)',
       // __Host- makes the browser insist on Secure, Path=/ and no Domain
       cookieName: secure ? '__Host-sid' : 'sid',
       secure,
@@ -92,6 +93,7 @@ export function loadConfig(
         1,
         Math.max(1, threadPool - 1), // never every thread of the pool
       ),
+      hashMaxWaitMs: e.int('HASH_MAX_WAIT_MS', 2000, 10, 60_000),
       maxAgeMs: e.int('LOGIN_MAX_AGE_SECONDS', 43_200, 60, 31_536_000) * 1000,
       maxAttempts: e.int('LOGIN_MAX_ATTEMPTS', 5, 1, 1000),
       maxAttemptsPerIp: e.int('LOGIN_MAX_ATTEMPTS_PER_IP', 100, 1, 100_000),

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createSemaphore } from '../src/login/hash-queue';
 import { createPasswordHasher, type PasswordHasher } from '../src/login/password';
+import { createSemaphore } from '../src/login/semaphore';
 import { createAttemptLimiter } from '../src/login/throttle';
 import { buildApp, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';

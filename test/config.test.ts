@@ -10,7 +10,13 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.production).toBe(false);
     expect(config.store.kind).toBe('sqlite');
-    expect(config.session).toEqual({ secrets: [], cookieName: 'sid', secure: false, maxAgeMs: 86_400_000 });
+    expect(config.session).toEqual({
+      secrets: [],
+      secretSource: 'data/session-secret (made for development)',
+      cookieName: 'sid',
+      secure: false,
+      maxAgeMs: 86_400_000,
+    });
     expect(config.trustProxy).toBe(false);
   });
 

@@ -113,7 +113,7 @@ describe('POST /login past MAX_SESSIONS_PER_USER', () => {
     expect([page.status, page.headers.location]).toEqual([303, '/login']);
     expect(notice.body).toEqual({
       fields: ['username', 'password'],
-      notice: expect.stringMatching(/^You were signed out/),
+      notice: expect.stringMatching(/^This browser was signed out/),
     });
     expect(again.body).toEqual({ fields: ['username', 'password'] });
     expect(count.body).toEqual({ count: 2 });

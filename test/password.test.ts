@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BusyError, createSemaphore } from '../src/login/hash-queue';
 import { createPasswordHasher, parseHash } from '../src/login/password';
+import { BusyError, createSemaphore } from '../src/login/semaphore';
 import { PASSWORD } from './support/accounts';
 
 const cheap = () => createPasswordHasher({ cost: 1024, concurrency: 2 });

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/login/password';
-import { openDatabase } from '../src/sqlite-file';
+import { openDatabase } from '../src/sqlite/database';
 import { SqliteUserStore } from '../src/users/sqlite';
 import { buildApp } from './helper';
 import { PASSWORD } from './support/accounts';
@@ -13,7 +13,7 @@ async function appWithUserHashedAt(cost: number) {
   const user = await users.create({ username: 'ada', passwordHash, createdAt: 0 });
   if (!user) throw new Error('unreachable');
   const { app } = buildApp({ users });
-  const storedHash = async () => (await users.findById(user.id))?.passwordHash ?? '';
+  const storedHash = async () => (await users.findByUsername('ada'))?.passwordHash ?? '';
   return { app, users, storedHash };
 }
 

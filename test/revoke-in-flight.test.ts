@@ -67,8 +67,13 @@ describe.each(kinds)('a request of a login ended while it is in flight, on %s', 
     const a = request.agent(s.appA);
     await a.post('/signup').send({ username: 'alice', password: PASSWORD }).expect(201);
     s.clock.now += 1000;
-    const bCookie = cookieFrom(await request(s.appB).post('/login').send({ username: 'alice', password: PASSWORD }));
-    const sessions = (await a.get('/sessions').expect(200)).body.sessions as Array<{ id: string; current: boolean }>;
+    const bCookie = cookieFrom(
+      await request(s.appB).post('/login').send({ username: 'alice', password: PASSWORD }),
+    );
+    const sessions = (await a.get('/sessions').expect(200)).body.sessions as Array<{
+      id: string;
+      current: boolean;
+    }>;
     const aLogin = sessions.find((x) => x.current)?.id ?? '';
     const bLogin = sessions.find((x) => !x.current)?.id ?? '';
     const server = await listen(s.appB);

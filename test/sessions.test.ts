@@ -305,7 +305,7 @@ describe('a browser signed out from another device', () => {
 
     expect([json.status, json.body]).toEqual([401, { error: 'Login required' }]);
     expect([page.status, page.headers.location]).toEqual([303, '/login']);
-    expect(form.text).toMatch(/<p role="status" id="notice">You were signed out/);
+    expect(form.text).toMatch(/<p role="status" id="notice">This browser was signed out/);
     expect(again.status).toBe(200);
     expect(again.text).not.toContain('id="notice"');
     expect(count.body).toEqual({ count: 2 });

@@ -6,10 +6,10 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { spawnApp, startApp } from '../scripts/lib/app-instance';
 import { createApp } from '../src/app';
 import { createBackends } from '../src/backends';
+import { SqliteSessionStore } from '../src/stores/sqlite';
 import { buildApp, cookieFrom, silentLogger, TEST_SECRET, testConfig } from './helper';
 import { tempDir } from './support/files';
 import { tempDatabase } from './support/stores';
-import { SqliteSessionStore } from '../src/stores/sqlite';
 
 const env = (path: string, extra: Record<string, string> = {}) => ({
   PATH: process.env.PATH,
@@ -24,8 +24,13 @@ const env = (path: string, extra: Record<string, string> = {}) => ({
 });
 
 async function count(url: string, cookie?: string): Promise<{ count: number; cookie: string }> {
-  const res = await fetch(`${url}/increment`, { headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) } });
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('sid='))?.split(';')[0];
+  const res = await fetch(`${url}/increment`, {
+    headers: { accept: 'application/json', ...(cookie ? { cookie } : {}) },
+  });
+  const set = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('sid='))
+    ?.split(';')[0];
   return { count: ((await res.json()) as { count: number }).count, cookie: set ?? cookie ?? '' };
 }
 
@@ -48,7 +53,10 @@ describe('two servers on one SQLite file', () => {
     });
     const code = await new Promise((resolve) => second.once('exit', resolve));
     expect(code).toBe(1);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
     const fatal = lines.filter((l) => l.level === 60);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]?.msg).toContain(path);

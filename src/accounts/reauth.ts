@@ -1,10 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
+import { whenClientLeaves } from '../login/client-gone';
 import { clientIp, setRetryAfter } from '../login/client-key';
 import { current, type LoginDeps, signedOut } from '../login/current-login';
 import type { PasswordHasher } from '../login/password';
-import { type AttemptLimiter, refundIfBusy } from '../login/throttle';
+import { type AttemptLimiter, refundIfRefused } from '../login/throttle';
 import type { User } from '../users/types';
 import { confirmPage } from './pages';
 
@@ -25,8 +26,8 @@ export async function checkPassword(
   const ip = clientIp(req); // the key /login counts under, so a guess here costs what a login guess does
   const verdict = await limiter.attempt(user.username, ip); // consumed before the hash, as at /login
   if (!verdict.allowed) return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs };
-  const matches = await refundIfBusy(
-    () => hasher.verify(user.passwordHash, password),
+  const matches = await refundIfRefused(
+    () => hasher.verify(user.passwordHash, password, whenClientLeaves(req)),
     () => limiter.refund(user.username, ip),
   );
   if (!matches) return { ok: false, status: 401 };

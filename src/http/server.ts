@@ -8,8 +8,9 @@ const IDLE_SWEEP_MS = 250;
 export interface HttpServer {
   server: Server;
   /**
-   * Stops accepting, lets in-flight requests finish (their responses say Connection: close so
-   * keep-alive clients do not reuse a closing socket) and resolves once every connection is gone.
+   * Stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
+   * responses say Connection: close so keep-alive clients do not reuse a closing socket) and resolves
+   * once every connection is gone.
    * Connections still open after limits.shutdownTimeoutMs are cut.
    */
   drain(): Promise<void>;
@@ -53,6 +54,10 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
         clearTimeout(force);
         resolve();
       });
+      // let idle clients go now, so they reconnect to a live instance: the second immediate comes after
+      // a whole poll phase, which has read (and so marked busy) every request that arrived before drain()
+      setImmediate(() => setImmediate(() => server.closeIdleConnections()));
+      // then again and again for sockets that go idle later (a response whose headers left before drain())
       const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       // past the deadline, cut what is left rather than hang
       const force = setTimeout(() => server.closeAllConnections(), limits.shutdownTimeoutMs);

@@ -1,8 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import type { User } from '../users/types';
 import { type AuthDeps, attemptHandler, formError, replyLoggedIn } from './attempt';
+import { whenClientLeaves } from './client-gone';
 import { startLogin } from './start-login';
-import { refundIfBusy } from './throttle';
+import { refundIfRefused } from './throttle';
 
 const INVALID_LOGIN = 'Invalid username or password';
 
@@ -10,10 +11,14 @@ const INVALID_LOGIN = 'Invalid username or password';
 export function login(deps: AuthDeps): RequestHandler {
   const { config, users, hasher, limiter } = deps;
   return attemptHandler(deps, 'login', async (req, res, { username, password, ip }) => {
-    const user = await users.findByUsername(username);
-    // exactly one hash either way, so an unknown name costs what a wrong password does
-    const matches = await refundIfBusy(
-      () => hasher.verify(user?.passwordHash ?? hasher.dummy, password),
+    // refused for want of a store or a hash slot: the password was never checked, so no attempt counts
+    const { user, matches } = await refundIfRefused(
+      async () => {
+        const found = await users.findByUsername(username);
+        // exactly one hash either way, so an unknown name costs what a wrong password does
+        const hash = found?.passwordHash ?? hasher.dummy;
+        return { user: found, matches: await hasher.verify(hash, password, whenClientLeaves(req)) };
+      },
       () => limiter.refund(username, ip),
     );
     if (!user || !matches)

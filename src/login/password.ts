@@ -1,11 +1,11 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
-import { createSemaphore } from './hash-queue';
+import { createSemaphore } from './semaphore';
 
 export interface PasswordHasher {
-  /** a self-describing hash of a fresh random salt and the password */
-  hash(password: string): Promise<string>;
+  /** a self-describing hash of a fresh random salt and the password; `signal`: give up if still waiting */
+  hash(password: string, signal?: AbortSignal): Promise<string>;
   /** whether the password matches the stored hash; takes the same time whatever the answer */
-  verify(stored: string, password: string): Promise<boolean>;
+  verify(stored: string, password: string, signal?: AbortSignal): Promise<boolean>;
   /** whether a stored hash was made with weaker parameters than the current ones: rehash it at login */
   needsRehash(stored: string): boolean;
   /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
@@ -74,29 +74,33 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
 /**
  * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
  * verifying with theirs). At most `concurrency` hashes run at once and hashQueueLength() more
- * queue; past that a hash fails at once with BusyError (503), so a flood cannot queue without bound.
+ * queue; past that, or after `maxWaitMs` in the queue, a hash fails with BusyError (503), so a flood
+ * can neither queue without bound nor keep a client waiting longer than it would stay. A hash whose
+ * `signal` aborts while it waits (its client left) leaves the queue with the signal's reason.
  */
 export function createPasswordHasher({
   cost,
   concurrency,
+  maxWaitMs = 2000, // HASH_MAX_WAIT_MS's default
 }: {
   cost: number;
   concurrency: number;
+  maxWaitMs?: number;
 }): PasswordHasher {
   const params: ScryptParams = { N: cost, r: 8, p: 1 };
-  const limit = createSemaphore(concurrency, hashQueueLength(concurrency));
+  const limit = createSemaphore(concurrency, hashQueueLength(concurrency), maxWaitMs);
 
   return {
     dummy: encode(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES)),
 
-    async hash(password) {
+    async hash(password, signal) {
       const salt = randomBytes(SALT_BYTES);
-      return encode(params, salt, await limit(() => derive(password, salt, params)));
+      return encode(params, salt, await limit(() => derive(password, salt, params), signal));
     },
 
-    async verify(stored, password) {
+    async verify(stored, password, signal) {
       const { params: theirs, salt, key } = parseHash(stored);
-      const candidate = await limit(() => derive(password, salt, theirs, key.length));
+      const candidate = await limit(() => derive(password, salt, theirs, key.length), signal);
       return timingSafeEqual(candidate, key);
     },
 

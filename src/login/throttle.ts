@@ -3,7 +3,6 @@ import { withDeadline } from '../deadline';
 import { HttpError } from '../errors';
 import type { RedisClient } from '../redis';
 import { clientKey } from './client-key';
-import { BusyError } from './hash-queue';
 import { type CounterFactory, memoryCounters, redisCounters } from './throttle-counters';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -14,11 +13,11 @@ export interface AttemptLimiter {
   attempt(username: string, ip: string): Promise<Verdict>;
   /** a success clears the (username, IP) counter and gives the attempt back to the IP */
   succeeded(username: string, ip: string): Promise<void>;
-  /** gives a reserved attempt back to both counters: the server was too busy to check the password */
+  /** gives a reserved attempt back to both counters: the server refused (503) before it checked the password */
   refund(username: string, ip: string): Promise<void>;
   /** reserves one signup for the IP: its own counter, with the per-IP login limit and window */
   signup(ip: string): Promise<Verdict>;
-  /** gives a reserved signup back: the server was too busy to hash the password */
+  /** gives a reserved signup back: the server refused (503) before it hashed the password */
   refundSignup(ip: string): Promise<void>;
 }
 
@@ -87,15 +86,16 @@ export function createAttemptLimiter(
 }
 
 /**
- * Runs a password hash; when it is refused with BusyError (503) the password was never checked, so
- * the attempt reserved for it is given back first: a flood must not use up a real user's attempts.
+ * Runs the work an attempt was reserved for (a user lookup, a password hash or both); when it is
+ * refused with a 503 (hash queue full or waited too long, a store down) the password was never
+ * checked, so the attempt is given back first: a flood or an outage must not use up a user's attempts.
  */
-export async function refundIfBusy<T>(hashing: () => Promise<T>, refund: () => Promise<void>): Promise<T> {
+export async function refundIfRefused<T>(work: () => Promise<T>, refund: () => Promise<void>): Promise<T> {
   try {
-    return await hashing();
+    return await work();
   } catch (err) {
     // best effort: if the counter store fails too, the answer is the same 503 and the attempt stays counted
-    if (err instanceof BusyError) await refund().catch(() => {});
+    if (err instanceof HttpError && err.status === 503) await refund().catch(() => {});
     throw err;
   }
 }

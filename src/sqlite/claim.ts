@@ -20,7 +20,9 @@ export async function claimFile(path: string, waitMs: number): Promise<() => voi
       claim = new Database(`${path}.claim`, { timeout: 0 });
     } catch (err) {
       const { code, message } = err as { code?: string; message?: string };
-      throw new StartError(`database ${path} cannot be opened (${code ?? message}): check the file and its directory`);
+      throw new StartError(
+        `database ${path} cannot be opened (${code ?? message}): check the file and its directory`,
+      );
     }
     try {
       claim.pragma('locking_mode = EXCLUSIVE');

@@ -133,7 +133,9 @@ export class SqliteUserStore implements UserStore {
   }
 
   usernamesOf(loginIds: string[]) {
-    return this.run(() => new Map(this.sql.usernames.all(JSON.stringify(loginIds)).map((r) => [r.id, r.username])));
+    return this.run(
+      () => new Map(this.sql.usernames.all(JSON.stringify(loginIds)).map((r) => [r.id, r.username])),
+    );
   }
 
   pruneLogins(now: number) {

@@ -1,0 +1,68 @@
+import { HttpError } from '../errors';
+
+/** No slot for the task, in place or in time: a fast 503 the client may retry, never a growing wait. */
+export class BusyError extends HttpError {
+  constructor(readonly reason = 'password hash queue full') {
+    // reason: what the 503 warning logs
+    super(503, 'Server busy, retry', { 'Retry-After': '1' });
+    this.name = 'BusyError';
+  }
+}
+
+/**
+ * Runs at most `limit` tasks at once; up to `maxWaiting` more wait their turn in order, and any
+ * beyond that are refused at once with BusyError. A task that has waited `maxWaitMs` without a slot
+ * leaves with BusyError; one whose `signal` aborts leaves with the signal's reason. Either way its
+ * task never runs; a task already running is never cut short.
+ */
+export function createSemaphore(
+  limit: number,
+  maxWaiting = Number.POSITIVE_INFINITY,
+  maxWaitMs = Number.POSITIVE_INFINITY,
+) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+
+  const release = () => {
+    const next = waiting.shift();
+    if (next)
+      next(); // hand the slot straight on
+    else running--;
+  };
+
+  const queue = (signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const leave = (err: unknown) => {
+        waiting.splice(waiting.indexOf(grant), 1);
+        done();
+        reject(err);
+      };
+      const grant = () => {
+        done();
+        resolve();
+      };
+      const onAbort = () => leave(signal?.reason);
+      // setTimeout would fire at once for an infinite delay, so no timer at all then
+      const timer = Number.isFinite(maxWaitMs)
+        ? setTimeout(() => leave(new BusyError(`waited ${maxWaitMs} ms for a password hash`)), maxWaitMs)
+        : undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiting.push(grant);
+    });
+
+  return async function run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    if (running < limit) running++;
+    else if (waiting.length >= maxWaiting) throw new BusyError();
+    else await queue(signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
