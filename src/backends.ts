@@ -79,7 +79,8 @@ async function open(
   const lock = redis ? await redisLock(config, redis, logger) : new MemoryLock(config.lock);
   const limiter = createAttemptLimiter(config, redis);
   const prune = setInterval(() => void users.users.pruneLogins(Date.now()).catch(() => {}), PRUNE_EVERY_MS);
-  closers.push(() => clearInterval(prune.unref()));
+  prune.unref(); // it never keeps the process up
+  closers.push(() => clearInterval(prune));
   let closing: Promise<void> | undefined;
   return {
     store,

@@ -7,7 +7,6 @@ import type { SessionBackend } from '../stores/types';
 import { newLoginId } from '../users/login-id';
 import type { PostgresUserStore } from '../users/postgres';
 import type { NewLogin, UserStore } from '../users/types';
-import { moveRedisLogins, readyWithin } from './redis-logins';
 import { moveSqliteLogins } from './sqlite-logins';
 
 /** A session logged in under the previous version: the login lived in the session itself. */
@@ -82,6 +81,7 @@ export async function upgradeLogins(deps: UpgradeDeps): Promise<void> {
     void (moved > 0 && logger.info({ moved }, 'upgrade: logged-in sessions moved to login rows'));
   if (config.store.kind === 'sqlite' && db) return report(await moveSqliteLogins(deps, db, generationOf));
   if (config.store.kind !== 'redis' || !redis) return;
+  const { moveRedisLogins, readyWithin } = await import('./redis-logins'); // only with Redis
   const run = () => moveRedisLogins(deps, redis, generationOf).then(report);
   if (await readyWithin(redis, READY_WAIT_MS)) return run();
   redis.once('ready', () =>
