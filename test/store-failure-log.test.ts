@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { SessionData } from 'express-session';
 import request from 'supertest';
 import { expect, it } from 'vitest';
 import { createApp } from '../src/app';
@@ -9,13 +10,14 @@ import { memoryUsers, signedSessionId, testConfig } from './helper';
 
 /** A backend that reads every session as a count of 1 and fails every save and touch, like a full disk. */
 class FullDisk extends MemorySessionStore {
-  override get(_key: string, cb: (err?: unknown, value?: unknown) => void) {
-    cb(undefined, { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, count: 1 });
+  override get(_key: string, cb: (err?: unknown, value?: SessionData | null) => void) {
+    const cookie = { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) };
+    cb(undefined, { cookie, count: 1 } as SessionData);
   }
-  override set(_key: string, _session: unknown, cb?: (err?: unknown) => void) {
+  override set(_key: string, _session: SessionData, cb?: (err?: unknown) => void) {
     cb?.(Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }));
   }
-  override touch(_key: string, _session: unknown, cb?: (err?: unknown) => void) {
+  override touch(_key: string, _session: SessionData, cb?: (err?: unknown) => void) {
     cb?.(Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }));
   }
 }
