@@ -12,7 +12,7 @@ import { requestLogger } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { inspectRequests } from './inspector';
 import { howItWorksRoutes } from './inspector/how-it-works';
-import { sessionRoutes } from './inspector/routes';
+import { inspectorRoutes } from './inspector/routes';
 import { storeRoutes } from './inspector/store-routes';
 import { MemoryLock } from './lock/memory';
 import { serializeSessions } from './lock/middleware';
@@ -104,7 +104,7 @@ export function createApp({
   const deps = { config, users, hasher, clock, limiter };
   app.use(demoRoutes({ config, users }));
   app.use(authRoutes(deps));
-  app.use(sessionRoutes());
+  app.use(inspectorRoutes());
   app.use(howItWorksRoutes());
   app.use(storeRoutes({ config, store, users })); // every visitor's session, for the lesson (development)
   app.use(yourSessionsRoutes(deps));

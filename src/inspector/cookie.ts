@@ -1,23 +1,7 @@
+import { parse } from 'cookie';
 import { unsign } from 'cookie-signature';
 
 export type CookieOutcome = 'none' | 'ok' | 'bad-signature' | 'unknown-session';
-
-/** The raw value of the first cookie called `name` in a Cookie header, decoded as express-session reads it. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1);
-    try {
-      return value.includes('%') ? decodeURIComponent(value) : value;
-    } catch {
-      return value; // the cookie package keeps a value it cannot decode
-    }
-  }
-  return undefined;
-}
 
 /**
  * The session ID a cookie value carries when one of the secrets signed it; false when the value is not
@@ -40,7 +24,7 @@ export function cookieOutcome(
   secrets: string[],
   loadedId: string | undefined,
 ): { outcome: CookieOutcome; cookieId?: string } {
-  const value = readCookie(header, name);
+  const value = header ? parse(header)[name] : undefined; // the `cookie` package, as express-session reads it
   if (!value) return { outcome: 'none' };
   const id = verifiedId(value, secrets);
   if (id === false) return { outcome: 'bad-signature' };

@@ -4,7 +4,7 @@ import { allow, noStore, reply } from '../http/replies';
 import { inspect } from '.';
 
 /** GET /session: the inspector panel as a page of its own, or as JSON. */
-export function sessionRoutes(): Router {
+export function inspectorRoutes(): Router {
   const router = Router();
 
   router
