@@ -9,19 +9,10 @@ import { createBackends } from '../src/backends';
 import { SqliteSessionStore } from '../src/stores/sqlite';
 import { buildApp, cookieFrom, silentLogger, TEST_SECRET, testConfig } from './helper';
 import { tempDir } from './support/files';
+import { serverEnv } from './support/process';
 import { tempDatabase } from './support/stores';
 
-const env = (path: string, extra: Record<string, string> = {}) => ({
-  PATH: process.env.PATH,
-  NODE_ENV: 'test',
-  SESSION_SECRET: TEST_SECRET,
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-  SCRYPT_COST: '1024',
-  SQLITE_PATH: path,
-  ...extra,
-});
+const env = (path: string, extra: Record<string, string> = {}) => serverEnv({ SQLITE_PATH: path, ...extra });
 
 async function count(url: string, cookie?: string): Promise<{ count: number; cookie: string }> {
   const res = await fetch(`${url}/increment`, {

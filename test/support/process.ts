@@ -5,20 +5,21 @@ import { TEST_SECRET } from '../helper';
 /** A real `src/server.ts` process on a free loopback port, and the JSON log lines it printed. */
 export type ServerProcess = AppProcess;
 
+/** The environment a test server process gets: test settings, with `env` over them. */
+export const serverEnv = (env: Record<string, string> = {}) => ({
+  PATH: process.env.PATH,
+  NODE_ENV: 'test',
+  SESSION_SECRET: TEST_SECRET,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  SCRYPT_COST: '1024',
+  ...env,
+});
+
 /** Starts the server entry exactly as `npm start` does, with test settings over `env`. */
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  return startApp({
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      SESSION_SECRET: TEST_SECRET,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      SCRYPT_COST: '1024',
-      ...env,
-    },
-  });
+  return startApp({ env: serverEnv(env) });
 }
 
 export interface Outcome {
