@@ -1,6 +1,7 @@
 import { newLoginId, SEEN_EVERY_MS } from './login-id';
 import { openUserPool, type PoolOptions, type Query } from './postgres-pool';
-import type { Login, LoginLifetimes, NewLogin, NewUser, User, UserStore } from './types';
+import { type LoginRow, toLogin, toUser, type UserRow } from './rows';
+import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './types';
 
 export interface PostgresUserStoreOptions extends PoolOptions {
   lifetimes: LoginLifetimes;
@@ -16,47 +17,10 @@ export interface PostgresUserStore extends UserStore {
   transaction<T>(what: string, work: (query: Query) => Promise<T>): Promise<T>;
 }
 
-interface UserRow {
-  id: string; // bigint arrives as a string
-  username: string;
-  password_hash: string;
-  created_at: string;
-}
-
-interface LoginRow {
-  id: string;
-  user_id: string;
-  created_at: string;
-  last_seen_at: string;
-  auth_at: string;
-  device: string;
-  ip: string;
-  persistent: boolean;
-}
-
 const USER = 'id, username, password_hash, created_at';
 const LOGIN = 'l.id, l.user_id, l.created_at, l.last_seen_at, l.auth_at, l.device, l.ip, l.persistent';
 // live: seen within the idle lifetime ($2) and created within the absolute one ($3)
 const LIVE = 'l.last_seen_at > $2 AND l.created_at > $3';
-
-// ids and times stay far below 2^53
-const toUser = (row: UserRow): User => ({
-  id: Number(row.id),
-  username: row.username,
-  passwordHash: row.password_hash,
-  createdAt: Number(row.created_at),
-});
-
-const toLogin = (row: LoginRow): Login => ({
-  id: row.id,
-  userId: Number(row.user_id),
-  createdAt: Number(row.created_at),
-  lastSeenAt: Number(row.last_seen_at),
-  authAt: Number(row.auth_at),
-  device: row.device,
-  ip: row.ip,
-  persistent: row.persistent,
-});
 
 // one statement of its own: under READ COMMITTED the next statement sees what a transaction it
 // waited for committed
@@ -141,10 +105,10 @@ export function createPostgresUserStore({
       );
       const row = rows[0];
       if (!row) return undefined;
-      if (Number(row.last_seen_at) <= now - SEEN_EVERY_MS)
+      const login = toLogin(row);
+      if (login.lastSeenAt <= now - SEEN_EVERY_MS)
         await query('seen', 'UPDATE logins SET last_seen_at = $1 WHERE id = $2', [now, id]);
-      const owner = { id: row.user_id, username: row.username, password_hash: row.password_hash };
-      return { login: toLogin(row), user: toUser({ ...owner, created_at: row.user_created_at }) };
+      return { login, user: toUser({ ...row, id: row.user_id, created_at: row.user_created_at }) };
     },
     async listLogins(userId, now) {
       const rows = await query<LoginRow>(

@@ -1,5 +1,5 @@
 import type { Database } from '../sqlite/database';
-import type { Login, User } from './types';
+import type { LoginRow, UserRow } from './rows';
 
 // append-only: never edit a migration that has shipped
 export const MIGRATIONS = [
@@ -38,42 +38,6 @@ export const MIGRATIONS = [
   CREATE TABLE legacy_generations AS SELECT id AS user_id, generation FROM users WHERE generation > 0;
   ALTER TABLE users DROP COLUMN generation;`,
 ];
-
-export interface UserRow {
-  id: number;
-  username: string;
-  password_hash: string;
-  created_at: number | null;
-}
-
-export interface LoginRow {
-  id: string;
-  user_id: number;
-  created_at: number;
-  last_seen_at: number;
-  auth_at: number;
-  device: string;
-  ip: string;
-  persistent: number;
-}
-
-export const toUser = (row: UserRow): User => ({
-  id: row.id,
-  username: row.username,
-  passwordHash: row.password_hash,
-  createdAt: row.created_at ?? 0,
-});
-
-export const toLogin = (row: LoginRow): Login => ({
-  id: row.id,
-  userId: row.user_id,
-  createdAt: row.created_at,
-  lastSeenAt: row.last_seen_at,
-  authAt: row.auth_at,
-  device: row.device,
-  ip: row.ip,
-  persistent: row.persistent === 1,
-});
 
 const USER = 'u.id, u.username, u.password_hash, u.created_at';
 const LOGIN = 'l.id, l.user_id, l.created_at, l.last_seen_at, l.auth_at, l.device, l.ip, l.persistent';

@@ -2,7 +2,8 @@ import { UserStoreUnavailableError } from '../errors';
 import { whenFree } from '../sqlite/busy';
 import { type Database, isUnavailable, migrate } from '../sqlite/database';
 import { newLoginId, SEEN_EVERY_MS } from './login-id';
-import { MIGRATIONS, prepareStatements, toLogin, toUser } from './sqlite-sql';
+import { toLogin, toUser } from './rows';
+import { MIGRATIONS, prepareStatements } from './sqlite-sql';
 import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './types';
 
 const DEFAULT_LIFETIMES: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 };
@@ -81,14 +82,9 @@ export class SqliteUserStore implements UserStore {
     return this.run(() => {
       const row = this.sql.login.get({ id, ...this.live(now) });
       if (!row) return undefined;
-      if (row.last_seen_at <= now - SEEN_EVERY_MS) this.sql.seen.run(now, id);
-      const user = {
-        id: row.user_id,
-        username: row.username,
-        password_hash: row.password_hash,
-        created_at: row.user_created_at,
-      };
-      return { login: toLogin(row), user: toUser(user) };
+      const login = toLogin(row);
+      if (login.lastSeenAt <= now - SEEN_EVERY_MS) this.sql.seen.run(now, id);
+      return { login, user: toUser({ ...row, id: row.user_id, created_at: row.user_created_at }) };
     });
   }
 
