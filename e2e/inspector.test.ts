@@ -1,6 +1,6 @@
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { artifactPath, chromiumAvailable, sessionIdIn } from './support/browser';
+import { artifactPath, chromiumAvailable, sessionIdIn, textOf } from './support/browser';
 import { useServerAndBrowser } from './support/server';
 
 const PASSWORD = 'correct horse battery staple';
@@ -74,10 +74,10 @@ describe.skipIf(!chromiumAvailable())('the inspector panel in a real browser', (
     ]);
 
     const after = await sessionIdIn(context);
-    const change = await page.locator('#inspector-id-change').textContent();
+    const change = await textOf(page.locator('#id-change')); // said once, by the profile
     expect(after).not.toBe(before);
     expect(change).toContain(`from ${before?.slice(0, 6)} to ${after?.slice(0, 6)}`);
-    expect(change).toContain('count (1) was carried over');
+    expect(change).toContain('Your count (1) came along.');
     expect(await page.locator('#inspector-id').textContent()).toBe(after?.slice(0, 6));
     expect(await page.locator('aside.inspector strong').textContent()).toBe('e2e_panel'); // /profile loaded the login
     expect(await page.locator('#inspector-login-at').count()).toBe(1);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator } from 'playwright-core';
 import { serviceAvailable } from '../../test/support/service';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -40,6 +40,11 @@ export async function sessionIdIn(context: BrowserContext, name = 'sid'): Promis
   if (!cookie) return undefined;
   const value = decodeURIComponent(cookie.value);
   return value.slice(2, value.lastIndexOf('.'));
+}
+
+/** An element's text with its whitespace collapsed, as a reader sees it (HTML source has line breaks). */
+export async function textOf(locator: Locator): Promise<string> {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));

@@ -12,7 +12,7 @@ const shortTime = (iso: string) => {
     year: 'numeric',
     timeZone: 'UTC',
   });
-  return `${day}, ${d.toISOString().slice(11, 16)} UTC`;
+  return `${day}, ${d.toISOString().slice(11, 16)}\u00a0UTC`; // the time and its zone on one line
 };
 const time = (iso: string) => html`<time datetime="${iso}">${shortTime(iso)}</time>`;
 const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');

@@ -50,7 +50,7 @@ const PHASES: Array<[number, string]> = [
 
 const step = ([what, route, file, answer]: (typeof WORKFLOW_STEPS)[number]) =>
   html`<li>${what} <small>(<code>${route}</code>, <code>${file}</code>)</small>${
-    answer ? html` <span class="answer">The store answers: ${answer}.</span>` : ''
+    answer ? html`. <span class="answer">The store answers: ${answer}.</span>` : ''
   }</li>`;
 
 const phases = () =>
@@ -79,9 +79,10 @@ export function howItWorksRoutes(): Router {
         html: () =>
           page(
             'How a login session works',
-            html`<figure class="diagram"><img src="/workflow.svg" width="960" height="952"
-  alt="Browser, server and session store as three lanes, with the numbered steps listed below">
-<figcaption>The login session cookie workflow: browser, server and session store, in three phases.</figcaption></figure>
+            html`<figure class="diagram"><div class="diagram-scroll" tabindex="0" role="region" aria-labelledby="diagram-caption">
+<img src="/workflow.svg" width="960" height="952"
+  alt="Browser, server and session store as three lanes, with the numbered steps listed below"></div>
+<figcaption id="diagram-caption">The login session cookie workflow: browser, server and session store, in three phases.</figcaption></figure>
 ${phases()}
 <p><a href="/increment">Try the counter</a> · <a href="/login">Log in</a> · <a href="/store">See the store</a> · <a href="/">Home</a></p>`,
           ),

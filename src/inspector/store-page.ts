@@ -18,13 +18,15 @@ export interface StoreView {
   sessions: StoreRow[];
 }
 
-const when = (iso: string | null) =>
-  iso
-    ? html`<time datetime="${iso}">${new Date(iso).toUTCString().replace(' GMT', ' UTC')}</time>`
-    : 'unknown';
+// "Thu, 03 Dec 2026" over "10:22:15 UTC": two short lines, so the table stays narrow on a phone
+const when = (iso: string | null) => {
+  if (!iso) return 'unknown';
+  const utc = new Date(iso).toUTCString(); // "Thu, 03 Dec 2026 10:22:15 GMT"
+  return html`<time datetime="${iso}">${utc.slice(0, 16)}<br>${utc.slice(17, 25)} UTC</time>`;
+};
 
 const row = (s: StoreRow) => html`<tr${s.current ? html` class="current" aria-current="true"` : ''}>
-<td><code>${s.key}</code>…${s.current ? html` <strong>your browser</strong>` : ''}</td>
+<td><code>${s.key}…</code>${s.current ? html`<br><strong>your browser</strong>` : ''}</td>
 <td>${s.count ?? '—'}</td><td>${s.user ?? '—'}</td><td>${when(s.lastActiveAt)}</td><td>${when(s.expiresAt)}</td>
 </tr>
 `;
@@ -39,7 +41,7 @@ rows; <a href="/clear">/clear</a> in one deletes its row. Store: <code>${view.st
 <p id="store-total">${view.approximate ? 'About ' : ''}${view.total} session${view.total === 1 ? '' : 's'} in the store${
       view.total > view.sessions.length ? html`, the ${view.sessions.length} most recently active shown` : ''
     }.${view.approximate ? ' Redis is read with SCAN, at most 1,000 keys, so the list and the total are approximate.' : ''}</p>
-<div class="table-scroll"><table id="store">
+<div class="table-scroll" tabindex="0" role="region" aria-labelledby="store-total"><table id="store">
 <thead><tr><th>Key</th><th>Count</th><th>User</th><th>Last active</th><th>Expires</th></tr></thead>
 <tbody>
 ${view.sessions.map(row)}</tbody>

@@ -63,7 +63,7 @@ export interface ProfileSession {
 const idChange = ({ idPrefix, previousIdPrefix, count }: ProfileSession) =>
   previousIdPrefix
     ? html`<p id="id-change">Your session ID moved from <code>${previousIdPrefix}</code> to
-<code>${idPrefix}</code> when you signed in: an ID planted before then is now worthless.
+<code>${idPrefix}</code> at your last sign-in or password change: an ID planted before then is now worthless.
 ${count === undefined ? '' : html`Your count (${count}) came along.`}</p>`
     : '';
 
