@@ -5,7 +5,7 @@ import { ACTION_WORDS, COOKIE_WORDS, fromNow, SECURE_OVER_HTTP } from './words';
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const time = (iso: string, id: string, now: number) =>
-  html`<time id="${id}" datetime="${iso}">${new Date(iso).toUTCString()}</time> (${fromNow(iso, now)})`;
+  html`<time id="${id}" datetime="${iso}">${new Date(iso).toUTCString().replace('GMT', 'UTC')}</time> (${fromNow(iso, now)})`;
 
 function setCookieLine({ request, session }: Inspection): SafeHtml {
   if (request.cookieExpired)

@@ -71,7 +71,7 @@ export const profilePage = (user: User, login: Login, session: ProfileSession) =
   page(
     'Your profile',
     html`<p>You are logged in as <strong id="username">${user.username}</strong>
-since <time id="login-at" datetime="${new Date(login.createdAt).toISOString()}">${new Date(login.createdAt).toUTCString()}</time>.</p>
+since <time id="login-at" datetime="${new Date(login.createdAt).toISOString()}">${new Date(login.createdAt).toUTCString().replace('GMT', 'UTC')}</time>.</p>
 ${idChange(session)}
 ${logoutButton}
 <p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a> · <a href="/increment">Session counter</a> · <a href="/">Home</a></p>
