@@ -8,7 +8,7 @@ export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === '
 
 /** Every JSON answer: ends with a newline, so curl's output does not run into the prompt. */
 export function sendJson(res: Response, body: unknown): void {
-  res.type('json').send(`${JSON.stringify(body)}\n`);
+  res.set('Content-Type', 'application/json; charset=utf-8').end(`${JSON.stringify(body)}\n`);
 }
 
 /**
