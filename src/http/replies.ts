@@ -8,7 +8,8 @@ export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === '
 
 /** Every JSON answer: ends with a newline, so curl's output does not run into the prompt. */
 export function sendJson(res: Response, body: unknown): void {
-  res.set('Content-Type', 'application/json; charset=utf-8').end(`${JSON.stringify(body)}\n`);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8'); // Node's own: res.set looks up a charset
+  res.end(`${JSON.stringify(body)}\n`);
 }
 
 /**
@@ -21,7 +22,7 @@ export function reply(
   status: number,
   body: { json: unknown; html: () => string },
 ) {
-  res.vary('Accept').status(status);
+  res.vary('Accept').statusCode = status;
   if (!prefersHtml(req)) return sendJson(res, body.json);
   const decorate = res.locals.decoratePage as ((page: string) => string) | undefined;
   res.type('html').send(decorate ? decorate(body.html()) : body.html());
@@ -29,7 +30,8 @@ export function reply(
 
 /** Marks a response as per-session: never cached, and keyed by cookie in any cache that ignores no-store. */
 export function noStore(res: Response): void {
-  res.set('Cache-Control', 'no-store').vary('Cookie');
+  res.setHeader('Cache-Control', 'no-store');
+  res.vary('Cookie');
 }
 
 /**
