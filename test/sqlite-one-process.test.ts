@@ -7,7 +7,7 @@ import { spawnApp, startApp } from '../scripts/lib/app-instance';
 import { createApp } from '../src/app';
 import { createBackends } from '../src/backends';
 import { SqliteSessionStore } from '../src/stores/sqlite';
-import { buildApp, cookieFrom, silentLogger, TEST_SECRET, testConfig } from './helper';
+import { buildApp, cookieFrom, silentLogger, testConfig } from './helper';
 import { tempDir } from './support/files';
 import { serverEnv } from './support/process';
 import { tempDatabase } from './support/stores';
