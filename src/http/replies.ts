@@ -8,8 +8,11 @@ export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === '
 
 /** Every JSON answer: ends with a newline, so curl's output does not run into the prompt. */
 export function sendJson(res: Response, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
   res.setHeader('Content-Type', 'application/json; charset=utf-8'); // Node's own: res.set looks up a charset
-  res.end(`${JSON.stringify(body)}\n`);
+  // stated, not left to Node: express-session's res.end wrapper may write the body before it ends
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /**
