@@ -98,7 +98,7 @@ export function createApp({
       },
     }),
   );
-  app.use(inspectRequests(config, clock)); // notes the session as it arrived, for the inspector panel
+  app.use(inspectRequests(config)); // notes the session as it arrived, for the inspector panel
 
   // routes
   const deps = { config, users, hasher, clock, limiter };

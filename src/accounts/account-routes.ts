@@ -89,7 +89,6 @@ export function accountRoutes(deps: ReauthDeps): Router {
       async (req, res) => {
         const { login, user } = current(res);
         if (!(await users.deleteUser(login.id, user.id))) return signedOut(req, res); // its logins go with it
-        delete req.session.loginId; // the row is gone already
         await signOut(deps, req, res);
         done(req, res, { message: 'Account deleted' }, '/');
       },

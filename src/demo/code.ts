@@ -30,9 +30,9 @@ await saveSession(req); // req.session.save(): the store has it before the answe
   );
 
 /** What GET /clear just ran. */
-export const clearCode = () =>
+export const clearCode = (cookieName: string) =>
   block(
     'src/demo/routes.ts',
     html`req.session.destroy(callback); // deletes the store entry
-res.clearCookie('sid'); // Set-Cookie: sid=; Expires=Thu, 01 Jan 1970`,
+res.clearCookie('${cookieName}'); // Set-Cookie: ${cookieName}=; Expires=Thu, 01 Jan 1970`,
   );

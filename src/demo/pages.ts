@@ -42,11 +42,11 @@ ${incrementCode(count)}
 ${sessionOptionsCode(config)}`,
   );
 
-export const clearedPage = () =>
+export const clearedPage = (cookieName: string) =>
   page(
     'Session cleared',
     html`<p id="cleared">${CLEARED}</p>
 <p><a href="/increment">Start a new count</a> · <a href="/store">See the store</a> · <a href="/">Home</a></p>
 <h2>The code that just ran</h2>
-${clearCode()}`,
+${clearCode(cookieName)}`,
   );

@@ -47,7 +47,10 @@ export function demoRoutes({ config, users }: { config: Config; users: UserStore
       if (loginId !== undefined) await users.endLogin(loginId); // a signed-in session's login ends with it
       await destroySession(req, res, config); // req.session.destroy(), and the cookie expired
       noStore(res);
-      reply(req, res, 200, { json: { message: 'Session cleared' }, html: clearedPage });
+      reply(req, res, 200, {
+        json: { message: 'Session cleared' },
+        html: () => clearedPage(config.session.cookieName),
+      });
     })
     .all(allow('GET', 'HEAD'));
 

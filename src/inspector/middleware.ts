@@ -22,13 +22,13 @@ function withInspector(req: Request, res: Response, page: string): string {
  * Mounted right after the session middleware: notes the session as it arrived, so a page rendered
  * later can say what this request did to it. Cheap: no signature check and no store call here.
  */
-export function inspectRequests(config: Config, clock: () => number): RequestHandler {
+export function inspectRequests(config: Config): RequestHandler {
   return (req, res, next) => {
     // only pages show the panel after a route may have changed the session; a JSON client sees the
     // inspector only on GET /session, which changes nothing, so its data then is the data it came with
     const startNoted = prefersHtml(req);
     const startData = startNoted ? dataOf(req.session) : undefined;
-    const state: InspectorState = { config, clock, startId: req.sessionID, startData, startNoted };
+    const state: InspectorState = { config, startId: req.sessionID, startData, startNoted };
     res.locals.inspector = state;
     res.locals.decoratePage = (page: string) => withInspector(req, res, page); // every page shows the panel
     next();

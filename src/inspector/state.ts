@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../config';
 
-/** What the inspector needs later in the request: the config, the clock and the session as it arrived. */
+/** What the inspector needs later in the request: the config and the session as it arrived. */
 export interface InspectorState {
   config: Config;
-  clock: () => number;
   /** req.sessionID when the routes began: the cookie's ID if the store had it, else a fresh one */
   startId: string | undefined;
   /** the session's data (without the cookie) when the routes began, to tell saved from merely loaded */
