@@ -11,7 +11,6 @@ import { HashedKeyStore } from './stores/hashed-keys';
 import { MemorySessionStore } from './stores/memory';
 import { SqliteSessionStore } from './stores/sqlite';
 import type { SessionBackend } from './stores/types';
-import { upgradeLogins } from './upgrade/logins';
 import { SqliteUserStore } from './users/sqlite';
 import type { UserStore } from './users/types';
 
@@ -69,7 +68,6 @@ async function open(
   const users = await userStore(config, logger, db, closers);
   const backend = await sessionBackend(config, db, redis);
   closers.push(() => backend.close());
-  await upgradeLogins({ backend, users: users.users, db, redis, config, logger });
 
   const store = new HashedKeyStore(
     backend,

@@ -10,6 +10,7 @@ import { StartError, UserStoreUnavailableError } from '../src/errors';
 import { MemoryLock } from '../src/lock/memory';
 import { RedisLock } from '../src/lock/redis';
 import type { Logger } from '../src/logger';
+import { openDatabase } from '../src/sqlite/database';
 import { HashedKeyStore } from '../src/stores/hashed-keys';
 import { MemorySessionStore } from '../src/stores/memory';
 import { RedisSessionStore } from '../src/stores/redis';
@@ -123,6 +124,25 @@ describe('createBackends and the SQLite claim', () => {
     onTestFinished(() => first.close());
 
     await expect(createBackends(onFile(path), silentLogger)).rejects.toBeInstanceOf(StartError);
+  });
+
+  it('refuses a file a server of an older version still beats in, and starts once its heartbeat is stale', async () => {
+    const path = join(tempDir('backends-'), 'app.db');
+    const old = openDatabase(path); // the older version shared the file through a lock table, not a claim
+    old.exec(
+      'CREATE TABLE lock_processes (token TEXT PRIMARY KEY, pid INTEGER, beat INTEGER, shared INTEGER)',
+    );
+    old.prepare("INSERT INTO lock_processes VALUES ('old', 1, ?, 1)").run(Date.now());
+
+    const beside = createBackends(onFile(path), silentLogger);
+    await expect(beside).rejects.toBeInstanceOf(StartError);
+    await expect(beside).rejects.toThrow(`${path} is in use by a server of an older version; stop it first`);
+    old.prepare('UPDATE lock_processes SET beat = ?').run(Date.now() - 60_000);
+    old.close();
+    const after = await createBackends(onFile(path), silentLogger);
+    onTestFinished(() => after.close());
+
+    expect(after.store.backend).toBeInstanceOf(SqliteSessionStore);
   });
 
   it('lets the file go on close, so the next server starts on it', async () => {

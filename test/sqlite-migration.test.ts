@@ -110,7 +110,7 @@ describe('upgrading a schema-1 SQLite session file', () => {
 
     expect(before).toBe(true); // the test sees them when they are there
     expect(after).toBe(false);
-    expect(version).toEqual({ version: 4 });
+    expect(version).toEqual({ version: 5 });
   });
 });
 
@@ -142,6 +142,19 @@ describe('upgrading a schema-2 SQLite session file', () => {
 
     expect(counts).toEqual([2, 3]);
     expect(gone).toBeNull();
+  });
+
+  it("drops schema 2's per-user index, which logins as rows replaced", () => {
+    const { path } = schemaTwoFile([Date.now() + 3_600_000]);
+    const { db } = storeOn(path);
+
+    const columns = db.prepare("SELECT name FROM pragma_table_info('sessions')").all();
+    const indexes = db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'sessions'",
+    );
+
+    expect(columns).not.toContainEqual({ name: 'user_id' });
+    expect(indexes.all()).not.toContainEqual({ name: 'sessions_user' });
   });
 });
 

@@ -84,13 +84,20 @@ describe('SqliteSessionStore', () => {
     expect(length).toBe(5);
   });
 
-  it('records its schema version next to other components', async () => {
+  it('records its schema version next to other components, and keeps a row to its four columns', async () => {
     const { db } = tempDatabase();
     const store = new SqliteSessionStore({ db, maxSessions: 10 });
     await store.close();
 
     const row = db.prepare("SELECT version FROM schema_version WHERE name = 'sessions'").get();
-    expect(row).toEqual({ version: 4 });
+    const columns = db.prepare("SELECT name FROM pragma_table_info('sessions')").all();
+    expect(row).toEqual({ version: 5 });
+    expect(columns).toEqual([
+      { name: 'sid' },
+      { name: 'data' },
+      { name: 'expires' },
+      { name: 'expires_minute' },
+    ]);
   });
 
   it('reports a closed database as unavailable, and closes twice without error', async () => {

@@ -35,11 +35,16 @@ export const MIGRATIONS = [
    DROP INDEX sessions_expires;
    CREATE INDEX sessions_expires_minute ON sessions (expires_minute);`,
   // schema 4: one process per file (src/sqlite/claim.ts) and logins as rows of the user store: the
-  // lock tables and tombstones go; user_id goes once its logins are moved (src/upgrade/logins.ts)
+  // lock tables and tombstones go
   `DROP TABLE IF EXISTS session_tombstones;
    DROP TABLE IF EXISTS session_locks;
    DROP TABLE IF EXISTS lock_processes;
    DELETE FROM schema_version WHERE name = 'session_locks';`,
+  // schema 5: the per-user index goes too; a file that bcab473 upgraded has lost it already
+  (db: Database) => {
+    if (db.prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'user_id'").get())
+      db.exec('DROP INDEX IF EXISTS sessions_user; ALTER TABLE sessions DROP COLUMN user_id');
+  },
 ];
 
 /** After the rewrite has committed: no old page or WAL frame may keep a plain session ID. */
