@@ -62,7 +62,6 @@ export function isUnavailable(err: unknown): boolean {
 
 /** A database that cannot serve is unavailable for now (503); anything else is a real failure (500). */
 export function databaseError(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError) return err;
   return isUnavailable(err) ? new StoreUnavailableError(String((err as Error).message)) : err;
 }
 

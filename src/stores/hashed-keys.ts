@@ -1,8 +1,6 @@
 import { type SessionData, Store } from 'express-session';
 import { withDeadline } from '../deadline';
-import { StoreUnavailableError } from '../errors';
 import { storeKey } from './key';
-import { isSession } from './session-json';
 import type { Callback, SessionBackend } from './types';
 
 const SAVED = Symbol('saved by this request'); // a symbol: JSON never stores it
@@ -13,11 +11,9 @@ type Marked = SessionData & { [SAVED]?: true };
  * - The backend never sees a session ID, only its SHA-256 (storeKey), so a copy of the store (a
  *   backup, a scan, MONITOR) holds nothing a cookie can be made from.
  * - Every call answers within timeoutMs: a backend that is down or silent is a fast 503.
- * - A stored value that is not a session (corrupt JSON) reads as no session.
- * - The app saves before it answers; express-session then touches the unchanged session on the way
- *   out, which would only move the expiry by milliseconds: that touch is skipped, after a failed save
- *   too (the answer is then an error, and a touch failing after it would reach Express past the error
- *   handler, which resets the connection).
+ * - The app saves before it answers, so express-session's touch of the unchanged session on the way
+ *   out is skipped, after a failed save too: a touch failing after the error answer would reach
+ *   Express past the error handler, which resets the connection.
  * The backend's own events (connect-redis's `disconnect`) are not passed on: express-session would
  * then skip loading sessions and leave req.session undefined; the deadline answers 503 instead.
  */
@@ -42,11 +38,7 @@ export class HashedKeyStore extends Store {
   }
 
   override get(sid: string, cb: Callback<SessionData | null>): void {
-    this.call<SessionData | null | undefined>(
-      'get',
-      (err, data) => cb(err, isSession(data) ? data : null),
-      (done) => this.backend.get(storeKey(sid), done),
-    );
+    this.call('get', cb, (done) => this.backend.get(storeKey(sid), done));
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): void {
@@ -55,13 +47,8 @@ export class HashedKeyStore extends Store {
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): void {
-    if ((session as Marked)[SAVED]) {
-      cb?.();
-      return;
-    }
-    this.call('touch', cb, (done) =>
-      this.backend.touch ? this.backend.touch(storeKey(sid), session, done) : done(),
-    );
+    if ((session as Marked)[SAVED]) cb?.();
+    else this.call('touch', cb, (done) => this.backend.touch(storeKey(sid), session, done));
   }
 
   override destroy(sid: string, cb?: Callback): void {
@@ -69,12 +56,7 @@ export class HashedKeyStore extends Store {
   }
 
   ping(): Promise<void> {
-    return withDeadline(this.backend.ping(), this.timeoutMs, 'session store ping').catch((err: unknown) => {
-      throw err instanceof StoreUnavailableError ? err : this.classify(err);
-    });
-  }
-
-  close(): Promise<void> {
-    return this.backend.close();
+    const ping = this.backend.ping().catch((err: unknown) => Promise.reject(this.classify(err)));
+    return withDeadline(ping, this.timeoutMs, 'session store ping');
   }
 }

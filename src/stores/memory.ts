@@ -3,23 +3,16 @@ import { LRUCache } from 'lru-cache';
 import { expiresAt, parseSession } from './session-json';
 import type { Callback, SessionBackend, StoredSession } from './types';
 
-export interface MemoryStoreOptions {
-  /** hard cap: past it the least recently used session is evicted */
-  maxSessions: number;
-  /** idle lifetime: the expiry of a session whose cookie has none */
-  ttlMs?: number;
-}
-
 /**
  * Sessions in this process's memory, as express-session's own MemoryStore keeps them (JSON text by
  * key), but bounded: at most maxSessions, the least recently used evicted first, each gone at its
- * expiry. Everything is lost when the process stops.
+ * expiry (ttlMs, the idle lifetime, when its cookie has none). Everything is lost when the process stops.
  */
 export class MemorySessionStore extends Store implements SessionBackend {
   private readonly cache: LRUCache<string, string>;
   private readonly ttlMs: number;
 
-  constructor({ maxSessions, ttlMs = 86_400_000 }: MemoryStoreOptions) {
+  constructor({ maxSessions, ttlMs = 86_400_000 }: { maxSessions: number; ttlMs?: number }) {
     super();
     this.cache = new LRUCache<string, string>({ max: maxSessions, ttl: ttlMs });
     this.ttlMs = ttlMs;

@@ -2,26 +2,21 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { withDeadline } from '../deadline';
 import { type RedisClient, runScript } from '../redis';
-import { parseSession } from './session-json';
-import type { Callback, SessionBackend, StoredSession } from './types';
+import { expiresAt, parseSession } from './session-json';
+import type { Callback, SessionBackend } from './types';
 
 export interface RedisStoreOptions {
   client: RedisClient;
-  /** key prefix, so sessions share a Redis with other data */
-  prefix: string;
-  /** most sessions kept: a new one past it ends the least recently active */
-  maxSessions: number;
-  /** lifetime of a session whose cookie has no expiry (a browser-session cookie): the idle lifetime */
-  ttlMs: number;
-  /** deadline for closing politely */
-  timeoutMs: number;
+  prefix: string; // so sessions share a Redis with other data
+  maxSessions: number; // a new session past it ends the least recently active
+  ttlMs: number; // the idle lifetime: a session whose cookie has no expiry lives this long
+  timeoutMs: number; // for closing politely
 }
 
-// connect-redis has no bound on how many sessions it keeps, and on a full Redis a flood of new
-// sessions would evict (or, with noeviction, block) the login counters: so the store keeps a sorted
-// set of its keys by expiry, and a new key past the cap ends the one closest to expiry (least recently
-// active), at most 10 per save so a lowered cap drains gradually; never the new key itself, which may
-// expire first (a lowered lifetime, an instance whose clock is behind) and would then live on uncounted.
+// connect-redis keeps sessions without bound, and a flood of new ones would evict (or, with noeviction,
+// block) the login counters. So a sorted set holds the keys by expiry, and a new key past the cap ends
+// the ones closest to expiry (least recently active), at most 10 per save so a lowered cap drains
+// gradually; never the new key itself, which may expire first and would then live on uncounted.
 // Keys built in the script tie this to one Redis, not a cluster.
 // KEYS: the sorted set; ARGV: store key, expiry (ms), now (ms), cap, session prefix
 const KEEP_WITHIN_CAP = `
@@ -47,7 +42,6 @@ const SCAN_LIMIT = 1000;
  */
 export class RedisSessionStore extends RedisStore implements SessionBackend {
   private readonly capKey: string;
-  private closed = false;
 
   /** the node-redis client, which the lock and the login counters share */
   get redis(): RedisClient {
@@ -64,14 +58,9 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     this.capKey = `cap:${options.prefix}`; // outside the prefix: a scan of sessions never meets it
   }
 
-  private expiryOf(session: SessionData): number {
-    const expires = session.cookie?.expires;
-    return expires ? new Date(expires).getTime() : Date.now() + this.options.ttlMs;
-  }
-
   override async set(key: string, session: SessionData, cb?: Callback): Promise<void> {
-    const { client, prefix, maxSessions } = this.options;
-    const args = [key, this.expiryOf(session), Date.now(), maxSessions, prefix];
+    const { client, prefix, maxSessions, ttlMs } = this.options;
+    const args = [key, expiresAt(session, Date.now(), ttlMs), Date.now(), maxSessions, prefix];
     // sent together: node-redis writes both in one go, so the cap costs no extra round trip
     const cap = runScript(client, KEEP_WITHIN_CAP, [this.capKey], args);
     await Promise.all([super.set(key, session), cap]).then(() => cb?.(), cb);
@@ -80,22 +69,18 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   override async touch(key: string, session: SessionData, cb?: Callback): Promise<void> {
     // only the cap's order: a full Redis refuses ZADD (it may grow memory) but not EXPIRE, and a live
     // session must stay alive then; at worst the cap ends it a little early
-    const order = this.options.client
-      .zAdd(this.capKey, { score: this.expiryOf(session), value: key }, { XX: true })
-      .catch(() => {});
+    const score = expiresAt(session, Date.now(), this.options.ttlMs);
+    const order = this.redis.zAdd(this.capKey, { score, value: key }, { XX: true }).catch(() => {});
     await Promise.all([super.touch(key, session), order]).then(() => cb?.(), cb);
   }
 
   override async destroy(key: string, cb?: Callback): Promise<void> {
-    await Promise.all([super.destroy(key), this.options.client.zRem(this.capKey, key)]).then(
-      () => cb?.(),
-      cb,
-    );
+    await Promise.all([super.destroy(key), this.redis.zRem(this.capKey, key)]).then(() => cb?.(), cb);
   }
 
   /** connect-redis deletes the session keys; the cap's set goes too, or it would still count them. */
   override async clear(cb?: Callback): Promise<void> {
-    await Promise.all([super.clear(), this.options.client.del(this.capKey)]).then(() => cb?.(), cb);
+    await Promise.all([super.clear(), this.redis.del(this.capKey)]).then(() => cb?.(), cb);
   }
 
   /** Up to 1,000 keys by SCAN, with their TTLs; the total is the cap's count, so both are approximate. */
@@ -112,34 +97,35 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
       client.zCard(this.capKey),
     ]);
     const now = Date.now();
-    const sessions: StoredSession[] = [];
-    keys.forEach((k, i) => {
+    const sessions = keys.flatMap((k, i) => {
       const data = parseSession(texts[i] ?? '');
       const ttl = ttls[i] ?? -1;
-      if (data) sessions.push({ key: k.slice(prefix.length), data, expiresAt: ttl > 0 ? now + ttl : null });
+      return data ? [{ key: k.slice(prefix.length), data, expiresAt: ttl > 0 ? now + ttl : null }] : [];
     });
     sessions.sort((a, b) => (b.expiresAt ?? 0) - (a.expiresAt ?? 0));
     return { sessions: sessions.slice(0, limit), total: Math.max(total, sessions.length), approximate: true };
   }
 
   async ping(): Promise<void> {
-    await this.options.client.ping();
+    await this.redis.ping();
   }
 
   /** Quits politely when connected (pending replies arrive first), else drops the socket. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     const { client, timeoutMs } = this.options;
+    if (!client.isOpen) return; // closed already
     if (client.isReady) {
-      const quit = await withDeadline(client.close(), timeoutMs, 'redis quit').then(
-        () => true,
-        () => false,
-      );
-      if (quit) return;
+      const quit = withDeadline(client.close(), timeoutMs, 'redis quit');
+      if (
+        await quit.then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
     }
     try {
       client.destroy();
-    } catch {} // already closed
+    } catch {} // after a quit that timed out the client is closing already; its pending replies fail
   }
 }

@@ -8,7 +8,7 @@ export function expiresAt(session: SessionData, now: number, ttlMs: number): num
 }
 
 /** Whether a stored value is a session: an object with a cookie object. Anything else reads as absent. */
-export function isSession(value: unknown): value is SessionData {
+function isSession(value: unknown): value is SessionData {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const cookie = (value as { cookie?: unknown }).cookie;
   return typeof cookie === 'object' && cookie !== null;

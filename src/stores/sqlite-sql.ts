@@ -1,24 +1,5 @@
-import type { SessionData } from 'express-session';
 import type { Database } from '../sqlite/database';
 import { storeKey } from './key';
-
-/**
- * Schema 2: rows keyed by the hash of the session ID, indexed by user, and tombstones for revoked
- * keys. Rewrites the rows written by schema 1 in place, so nobody is logged out by the upgrade.
- * The plain IDs still sit in free pages and the -wal file until the caller vacuums (scrubFreePages).
- */
-function hashKeysAndIndexUsers(db: Database): void {
-  db.function('sha256', { deterministic: true }, (sid) => storeKey(String(sid))); // SQLite has none
-  db.exec(`
-    ALTER TABLE sessions ADD COLUMN user_id INTEGER;
-    UPDATE sessions SET
-      sid = sha256(sid),
-      user_id = CASE WHEN json_valid(data) AND json_type(data, '$.userId') = 'integer'
-                THEN json_extract(data, '$.userId') END;
-    CREATE INDEX sessions_user ON sessions (user_id) WHERE user_id IS NOT NULL;
-    CREATE TABLE session_tombstones (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
-  `);
-}
 
 /** The minute a session expires in: the eviction order's unit, so most saves leave the index alone. */
 export const expiresMinute = (expires: number) => Math.floor(expires / 60_000);
@@ -27,7 +8,21 @@ export const expiresMinute = (expires: number) => Math.floor(expires / 60_000);
 export const MIGRATIONS = [
   `CREATE TABLE sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires INTEGER NOT NULL);
    CREATE INDEX sessions_expires ON sessions (expires);`,
-  hashKeysAndIndexUsers,
+  // schema 2: rows keyed by the hash of the session ID, rewritten in place so nobody is logged out,
+  // indexed by user, and tombstones for revoked keys; the plain IDs stay in free pages and the -wal
+  // file until the store vacuums
+  (db: Database) => {
+    db.function('sha256', { deterministic: true }, (sid) => storeKey(String(sid))); // SQLite has none
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+      UPDATE sessions SET
+        sid = sha256(sid),
+        user_id = CASE WHEN json_valid(data) AND json_type(data, '$.userId') = 'integer'
+                  THEN json_extract(data, '$.userId') END;
+      CREATE INDEX sessions_user ON sessions (user_id) WHERE user_id IS NOT NULL;
+      CREATE TABLE session_tombstones (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+  },
   // schema 3: the expiry index by the minute, not the millisecond, which every save moved: a save in
   // the minute the row already has rewrites the row and not its index entry (half the write)
   `ALTER TABLE sessions ADD COLUMN expires_minute INTEGER NOT NULL DEFAULT 0;
@@ -47,18 +42,8 @@ export const MIGRATIONS = [
   },
 ];
 
-/** After the rewrite has committed: no old page or WAL frame may keep a plain session ID. */
-export function scrubFreePages(db: Database): void {
-  db.exec('VACUUM'); // rebuilds the file from live rows only
-  db.pragma('wal_checkpoint(TRUNCATE)'); // copies the WAL into the file and empties it
-}
-
 /** One session as the store writes it, under its store key. */
 export type SessionRow = { key: string; data: string; expires: number; minute: number };
-
-export function sessionRow(key: string, session: SessionData, expires: number): SessionRow {
-  return { key, data: JSON.stringify(session), expires, minute: expiresMinute(expires) };
-}
 
 /** Every query the SQLite session store runs, prepared once. `sid` holds the store key, never the ID. */
 export function prepareStatements(db: Database) {
@@ -99,5 +84,3 @@ export function prepareStatements(db: Database) {
     clear: db.prepare('DELETE FROM sessions'),
   };
 }
-
-export type Statements = ReturnType<typeof prepareStatements>;

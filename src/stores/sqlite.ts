@@ -2,57 +2,55 @@ import { type SessionData, Store } from 'express-session';
 import { whenFree } from '../sqlite/busy';
 import { assertWritable, type Database, databaseError, migrate } from '../sqlite/database';
 import { expiresAt, parseSession } from './session-json';
-import {
-  expiresMinute,
-  MIGRATIONS,
-  prepareStatements,
-  type SessionRow,
-  type Statements,
-  scrubFreePages,
-  sessionRow,
-} from './sqlite-sql';
+import { expiresMinute, MIGRATIONS, prepareStatements, type SessionRow } from './sqlite-sql';
 import type { Callback, SessionBackend } from './types';
 
-export interface SqliteStoreOptions {
-  /** an open database; its owner closes it */
-  db: Database;
-  /** hard cap: a new session past it evicts the one closest to expiry (least recently active) */
-  maxSessions: number;
-  /** idle lifetime: the expiry of a session whose cookie has none (a browser-session cookie) */
-  ttlMs?: number;
-  pruneIntervalMs?: number;
-}
+const PRUNE_EVERY_MS = 60_000;
 
 /**
- * Sessions in the SQLite file: they survive restarts, expired rows are never returned and are
- * deleted once a minute, and the row count is capped.
+ * Sessions in the SQLite file, which its owner opens and closes: they survive restarts, expired rows
+ * are never returned and are deleted once a minute, and past maxSessions rows a new session evicts
+ * the one closest to expiry (the least recently active). ttlMs: the lifetime of a session whose
+ * cookie has no expiry (a browser-session cookie).
  */
 export class SqliteSessionStore extends Store implements SessionBackend {
   readonly db: Database;
-  private readonly maxSessions: number;
+  private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly ttlMs: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly insert: (row: SessionRow) => void;
   private count: number; // rows, kept in memory so the cap costs no COUNT(*) per insert
-  private readonly sql: Statements;
-  private readonly insertTx;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor({ db, maxSessions, ttlMs = 86_400_000, pruneIntervalMs = 60_000 }: SqliteStoreOptions) {
+  constructor({
+    db,
+    maxSessions,
+    ttlMs = 86_400_000,
+  }: { db: Database; maxSessions: number; ttlMs?: number }) {
     super();
     this.db = db;
-    this.maxSessions = maxSessions;
     this.ttlMs = ttlMs;
-    const from = migrate(db, 'sessions', MIGRATIONS);
-    if (from === 1) scrubFreePages(db); // schema 1 held plain IDs: leave no copy behind
-    this.sql = prepareStatements(db);
-    this.insertTx = db.transaction(this.insertWithinCap);
-    this.count = this.sql.rows.get()?.n ?? 0;
+    if (migrate(db, 'sessions', MIGRATIONS) === 1) {
+      // schema 1 held plain IDs: rebuild the file from live rows and empty the WAL, leaving no copy
+      db.exec('VACUUM');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+    const sql = prepareStatements(db);
+    this.sql = sql;
+    this.count = sql.rows.get()?.n ?? 0;
+    // a new session: make room past the cap, then insert
+    this.insert = db.transaction((row: SessionRow) => {
+      if (this.count >= maxSessions) this.count -= sql.evict.run(this.count - maxSessions + 1).changes;
+      sql.insert.run(row);
+      this.count++;
+    });
     this.timer = setInterval(() => {
       try {
         this.prune();
       } catch {} // busy or closed: the next tick tries again
-    }, pruneIntervalMs).unref();
+    }, PRUNE_EVERY_MS).unref();
   }
 
+  /** Runs work on the file unless it was busy moments ago; a file that cannot serve is a 503. */
   private run<T>(cb: Callback<T> | undefined, work: () => T): void {
     let value: T;
     try {
@@ -63,15 +61,6 @@ export class SqliteSessionStore extends Store implements SessionBackend {
     }
     cb?.(undefined, value);
   }
-
-  // a new session: make room past the cap, then insert
-  private readonly insertWithinCap = (row: SessionRow) => {
-    if (this.count >= this.maxSessions) {
-      this.count -= this.sql.evict.run(this.count - this.maxSessions + 1).changes;
-    }
-    this.sql.insert.run(row);
-    this.count++;
-  };
 
   /** Deletes the expired rows, reading first so an idle server writes nothing; returns how many. */
   prune(now = Date.now()): number {
@@ -90,9 +79,10 @@ export class SqliteSessionStore extends Store implements SessionBackend {
 
   override set(key: string, session: SessionData, cb?: Callback): void {
     this.run(cb, () => {
-      const row = sessionRow(key, session, expiresAt(session, Date.now(), this.ttlMs));
+      const expires = expiresAt(session, Date.now(), this.ttlMs);
+      const row = { key, data: JSON.stringify(session), expires, minute: expiresMinute(expires) };
       // most saves update a row whose expiry stays in its minute, leaving the index alone
-      if (this.sql.update.run(row).changes === 0 && this.sql.move.run(row).changes === 0) this.insertTx(row);
+      if (this.sql.update.run(row).changes === 0 && this.sql.move.run(row).changes === 0) this.insert(row);
     });
   }
 
