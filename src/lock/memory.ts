@@ -1,25 +1,14 @@
 import { type Release, SessionBusyError, type SessionLock } from './types';
 
-interface Waiter {
-  grant: () => void;
-  timer: NodeJS.Timeout;
-}
-
-export interface MemoryLockOptions {
-  /** longest time a request waits for the key */
-  waitMs: number;
-  /** most requests queued per key; more are turned away at once */
-  maxWaiters: number;
-}
-
 /**
  * An in-process lock per key: a Map from key to its FIFO queue of waiters. A key is in the map
  * exactly while someone holds it, so the uncontended path is one lookup, one insert, one delete.
  */
 export class MemoryLock implements SessionLock {
-  private readonly queues = new Map<string, Waiter[]>();
+  private readonly queues = new Map<string, Array<() => void>>();
 
-  constructor(private readonly options: MemoryLockOptions) {}
+  /** waitMs: the longest a request waits for the key; past maxWaiters queued, more are turned away */
+  constructor(private readonly options: { waitMs: number; maxWaiters: number }) {}
 
   /** How many keys are held right now (for tests). */
   get size(): number {
@@ -34,25 +23,19 @@ export class MemoryLock implements SessionLock {
 
   acquire(key: string, waitMs = this.options.waitMs): Promise<Release> {
     const queue = this.queues.get(key);
-    if (!queue) {
-      this.queues.set(key, []);
-      return Promise.resolve(this.releaser(key));
-    }
-    if (queue.length >= this.options.maxWaiters) {
+    if (!queue) return Promise.resolve(this.tryAcquire(key) as Release);
+    if (queue.length >= this.options.maxWaiters)
       return Promise.reject(new SessionBusyError(`${queue.length} requests already waiting`));
-    }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: () => {
-          clearTimeout(waiter.timer);
-          resolve(this.releaser(key));
-        },
-        timer: setTimeout(() => {
-          queue.splice(queue.indexOf(waiter), 1);
-          reject(new SessionBusyError(`waited ${waitMs} ms`));
-        }, waitMs),
+      const grant = () => {
+        clearTimeout(timer);
+        resolve(this.releaser(key));
       };
-      queue.push(waiter);
+      const timer = setTimeout(() => {
+        queue.splice(queue.indexOf(grant), 1);
+        reject(new SessionBusyError(`waited ${waitMs} ms`));
+      }, waitMs);
+      queue.push(grant);
     });
   }
 
@@ -61,9 +44,9 @@ export class MemoryLock implements SessionLock {
     return () => {
       if (released) return;
       released = true;
-      const next = this.queues.get(key)?.shift();
-      if (next)
-        next.grant(); // ownership passes straight on, so no newcomer can cut in
+      const grant = this.queues.get(key)?.shift();
+      if (grant)
+        grant(); // ownership passes straight on, so no newcomer can cut in
       else this.queues.delete(key);
     };
   }
