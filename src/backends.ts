@@ -13,8 +13,6 @@ import type { SessionBackend } from './stores/types';
 import { SqliteUserStore } from './users/sqlite';
 import type { UserStore } from './users/types';
 
-type Check = () => Promise<void>;
-
 /** Everything the app needs from outside the process, and how to let go of it. */
 export interface Backends {
   store: HashedKeyStore;
@@ -24,7 +22,7 @@ export interface Backends {
   limiter: AttemptLimiter;
   users: UserStore;
   /** readiness probes by name: each resolves when its backend can serve (and write) */
-  checks: { sessions: Check; users: Check };
+  checks: { sessions: () => Promise<void>; users: () => Promise<void> };
   /** closes the sessions, then the users, then the SQLite file; safe to call twice */
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ export function openDatabase(path: string): Database.Database {
 }
 
 /** One schema step: SQL, or a function for what SQL alone cannot do (it runs inside the transaction). */
-export type Migration = string | ((db: Database.Database) => void);
+type Migration = string | ((db: Database.Database) => void);
 
 /**
  * Brings one component's tables up to date: runs, in one transaction each, the migrations after the
@@ -32,20 +32,17 @@ export type Migration = string | ((db: Database.Database) => void);
  */
 export function migrate(db: Database.Database, name: string, migrations: readonly Migration[]): number {
   const read = db.prepare<[string], { version: number }>('SELECT version FROM schema_version WHERE name = ?');
-  const record = db.prepare(
-    'INSERT INTO schema_version (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version',
-  );
   const from = read.get(name)?.version ?? 0;
-  if (from > migrations.length) {
+  if (from > migrations.length)
     throw new Error(`${name} schema is version ${from}, newer than this code knows (${migrations.length})`);
-  }
   db.transaction(() => {
-    for (const [i, step] of migrations.entries()) {
-      if (i < from) continue;
+    for (const step of migrations.slice(from)) {
       if (typeof step === 'string') db.exec(step);
       else step(db);
     }
-    record.run(name, migrations.length);
+    db.prepare(
+      'INSERT INTO schema_version (name, version) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version',
+    ).run(name, migrations.length);
   }).immediate();
   return from;
 }

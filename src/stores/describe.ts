@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 
 /** The Redis URL without its password (or user): enough to find the server, nothing to log in with. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';

@@ -41,12 +41,9 @@ const SCAN_LIMIT = 1000;
  * deadlines are HashedKeyStore's; this adds the cap, a listing for /store, ping and close.
  */
 export class RedisSessionStore extends RedisStore implements SessionBackend {
-  private readonly capKey: string;
-
   /** the node-redis client, which the lock and the login counters share */
-  get redis(): RedisClient {
-    return this.options.client;
-  }
+  readonly redis: RedisClient;
+  private readonly capKey: string;
 
   constructor(private readonly options: RedisStoreOptions) {
     super({
@@ -55,6 +52,7 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
       ttl: Math.ceil(options.ttlMs / 1000), // for cookies with no expiry of their own
       serializer: { stringify: JSON.stringify, parse: (text) => parseSession(text) as SessionData },
     });
+    this.redis = options.client;
     this.capKey = `cap:${options.prefix}`; // outside the prefix: a scan of sessions never meets it
   }
 
@@ -115,17 +113,11 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     const { client, timeoutMs } = this.options;
     if (!client.isOpen) return; // closed already
     if (client.isReady) {
-      const quit = withDeadline(client.close(), timeoutMs, 'redis quit');
-      if (
-        await quit.then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
+      const failed = await withDeadline(client.close(), timeoutMs, 'redis quit').catch((err: unknown) => err);
+      if (!failed) return;
     }
     try {
       client.destroy();
-    } catch {} // after a quit that timed out the client is closing already; its pending replies fail
+    } catch {} // after a quit that timed out it fails the pending replies, then throws: the quit began
   }
 }

@@ -7,18 +7,12 @@ export function expiresAt(session: SessionData, now: number, ttlMs: number): num
   return Number.isFinite(at) ? at : now + ttlMs;
 }
 
-/** Whether a stored value is a session: an object with a cookie object. Anything else reads as absent. */
-function isSession(value: unknown): value is SessionData {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const cookie = (value as { cookie?: unknown }).cookie;
-  return typeof cookie === 'object' && cookie !== null;
-}
-
-/** Parses a stored session; bad JSON or anything that is not a session reads as no session. */
+/** Parses a stored session: an object with a cookie object; bad JSON or anything else reads as none. */
 export function parseSession(json: string): SessionData | null {
   try {
     const value: unknown = JSON.parse(json);
-    return isSession(value) ? value : null;
+    const cookie = (value as { cookie?: unknown } | null)?.cookie;
+    return typeof cookie === 'object' && cookie !== null ? (value as SessionData) : null;
   } catch {
     return null;
   }
