@@ -16,15 +16,11 @@ import type { UserStore } from './users/types';
 /** Everything the app needs from outside the process, and how to let go of it. */
 export interface Backends {
   store: HashedKeyStore;
-  /** serializes the requests of one session; shared wherever the sessions are shared */
-  lock: SessionLock;
-  /** login attempt counters; in Redis when sessions are, so every instance counts together */
-  limiter: AttemptLimiter;
+  lock: SessionLock; // serializes one session's requests wherever the sessions are shared
+  limiter: AttemptLimiter; // the login attempt counters, in Redis when sessions are
   users: UserStore;
-  /** readiness probes by name: each resolves when its backend can serve (and write) */
-  checks: { sessions: () => Promise<void>; users: () => Promise<void> };
-  /** closes the sessions, then the users, then the SQLite file; safe to call twice */
-  close(): Promise<void>;
+  checks: { sessions: () => Promise<void>; users: () => Promise<void> }; // readiness: can serve and write
+  close(): Promise<void>; // the sessions, then the users, then the SQLite file; safe to call twice
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -34,11 +30,10 @@ type Sessions = { backend: SessionBackend; lock: SessionLock; client?: RedisClie
 type Classify = (err: unknown) => unknown;
 
 /**
- * Builds the session store, lock, limiter and user store that config names: the only place that
- * knows which goes with which, and the only one that loads the Redis client or `pg`, and only when
- * config names them. Fails with StartError when the SQLite file is claimed by another server or
- * cannot be written; Redis and PostgreSQL connect in the background, so the server starts while
- * they are down.
+ * Builds the session store, lock, limiter and user store that config names: the only place that knows
+ * which goes with which, and that loads the Redis client or `pg` (only when config names them). Fails
+ * with StartError when the SQLite file is claimed or cannot be written; Redis and PostgreSQL connect in
+ * the background, so the server starts while they are down.
  */
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
   const { store: s } = config;

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { createClient } from 'redis';
 import { StoreUnavailableError } from './errors';
-import type { Logger } from './logger';
+import { createLogThrottle, type Logger } from './logger';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -20,13 +20,11 @@ export function createRedisClient(url: string, timeoutMs: number, logger: Logger
       reconnectStrategy: (retries) => Math.min(50 + retries * 50, 500), // quick, capped, forever
     },
   });
-  let lastLogged = 0;
-  client.on('error', (err: Error & { code?: string }) => {
-    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
-    lastLogged = Date.now();
-    // the message only: the error may carry the options, and the URL may hold a password
-    logger.warn({ err: { name: err.name, code: err.code, message: err.message } }, 'redis error');
-  });
+  const throttle = createLogThrottle(Date.now, ERROR_LOG_INTERVAL_MS);
+  // the message only: the error may carry the options, and the URL may hold a password
+  client.on('error', ({ name, code, message }: Error & { code?: string }) =>
+    throttle('redis', () => logger.warn({ err: { name, code, message } }, 'redis error')),
+  );
   client.on('ready', () => logger.info('redis connected'));
   client.connect().catch(() => {}); // retried in the background; reported by the error listener
   return client;

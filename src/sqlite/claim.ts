@@ -62,7 +62,7 @@ async function claimFile(path: string, waitMs: number): Promise<Database.Databas
   }
 }
 
-/** A process of an older version shares the file through a lock table, not a claim: refuse to start while it beats. */
+/** An older version shared the file through a lock table, not a claim: refuse its process while it beats. */
 function refuseOlderServer(db: Database.Database, path: string, heartbeatTtlMs: number): void {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lock_processes'");
   if (!table.get()) return;

@@ -5,14 +5,11 @@ import { StoreUnavailableError } from '../errors';
 
 export type { Database } from 'better-sqlite3';
 
-// the driver is synchronous: a wait for another connection's write lock blocks the whole process,
-// so wait only a few milliseconds and let the busy gate below answer the rest with a fast 503
+// the driver is synchronous, so a wait for another connection's write lock blocks the whole process:
+// wait a few milliseconds, and let the busy gate (busy.ts) answer the rest with a fast 503
 const BUSY_TIMEOUT_MS = 5;
 
-/**
- * Opens (creating if needed) the SQLite file the session and user stores share. One server process
- * uses it at a time (see claim.ts); WAL lets the `sqlite3` shell read while it runs.
- */
+/** Opens (creating if needed) the file the session and user stores share; WAL lets `sqlite3` read along. */
 export function openDatabase(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -25,11 +22,7 @@ export function openDatabase(path: string): Database.Database {
 /** One schema step: SQL, or a function for what SQL alone cannot do (it runs inside the transaction). */
 type Migration = string | ((db: Database.Database) => void);
 
-/**
- * Brings one component's tables up to date: runs, in one transaction each, the migrations after the
- * version recorded under `name`. Append-only: never edit one that has shipped. Returns the version
- * found at the start.
- */
+/** Runs, in one transaction, the migrations after the version recorded under `name`; returns that version. */
 export function migrate(db: Database.Database, name: string, migrations: readonly Migration[]): number {
   const read = db.prepare<[string], { version: number }>('SELECT version FROM schema_version WHERE name = ?');
   const from = read.get(name)?.version ?? 0;

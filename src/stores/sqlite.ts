@@ -7,11 +7,13 @@ import type { Callback, SessionBackend } from './types';
 
 const PRUNE_EVERY_MS = 60_000;
 
+/** ttlMs: the lifetime of a session whose cookie has no expiry (a browser-session cookie) */
+type SqliteStoreOptions = { db: Database; maxSessions: number; ttlMs?: number };
+
 /**
- * Sessions in the SQLite file, which its owner opens and closes: they survive restarts, expired rows
- * are never returned and are deleted once a minute, and past maxSessions rows a new session evicts
- * the one closest to expiry (the least recently active). ttlMs: the lifetime of a session whose
- * cookie has no expiry (a browser-session cookie).
+ * Sessions in the SQLite file (its owner opens and closes it): expired rows are never returned and are
+ * deleted once a minute, and past maxSessions a new session evicts the one closest to expiry (the
+ * least recently active).
  */
 export class SqliteSessionStore extends Store implements SessionBackend {
   readonly db: Database;
@@ -21,11 +23,7 @@ export class SqliteSessionStore extends Store implements SessionBackend {
   private count: number; // rows, kept in memory so the cap costs no COUNT(*) per insert
   private readonly timer: NodeJS.Timeout;
 
-  constructor({
-    db,
-    maxSessions,
-    ttlMs = 86_400_000,
-  }: { db: Database; maxSessions: number; ttlMs?: number }) {
+  constructor({ db, maxSessions, ttlMs = 86_400_000 }: SqliteStoreOptions) {
     super();
     this.db = db;
     this.ttlMs = ttlMs;
