@@ -15,6 +15,7 @@ import { startRedis } from './redis';
 import { addRatios, type Row, table, withMedians } from './report';
 import {
   BENCH_SECRET,
+  build,
   command,
   label,
   type Server,
@@ -44,7 +45,11 @@ const floodAmount = quick ? 5_000 : 100_000;
 const only = flags.only?.split(',').map(Number);
 
 const lesson: Server = { kind: 'lesson' };
-const app = (store: 'memory' | 'sqlite' | 'redis'): Server => ({ kind: 'app', store });
+const app = (store: 'memory' | 'sqlite' | 'redis', compiled = false): Server => ({
+  kind: 'app',
+  store,
+  ...(compiled ? { compiled } : {}),
+});
 type Traffic = 'cookieless' | 'sessions' | 'flood' | 'logins';
 interface Scenario {
   n: number;
@@ -71,7 +76,18 @@ const scenarios: Scenario[] = [
   {
     n: 3,
     title: '/increment, 1,000 distinct returning sessions round-robin',
-    servers: [lesson, { kind: 'floor' }, app('memory'), app('sqlite'), app('redis')],
+    // the peers (the lesson's app on its MemoryStore and on connect-redis, the floor), then this app
+    // started both ways on memory and SQLite; on Redis with npm start only, to keep the run short
+    servers: [
+      lesson,
+      { kind: 'floor' },
+      { kind: 'lesson-redis' },
+      app('memory'),
+      app('memory', true),
+      app('sqlite'),
+      app('sqlite', true),
+      app('redis'),
+    ],
     traffic: 'sessions',
     sessions: 1000,
     rounds: Number(flags.rounds ?? 3),
@@ -205,6 +221,13 @@ function rowsIn(path: string): number | string {
   }
 }
 
+/** The servers the chosen scenarios and --server will run. */
+const selected = (): Server[] =>
+  scenarios
+    .filter((scenario) => !only || only.includes(scenario.n))
+    .flatMap((scenario) => scenario.servers)
+    .filter((server) => !flags.server || label(server).includes(flags.server));
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
@@ -216,6 +239,10 @@ async function main(): Promise<void> {
   );
   const redis = await startRedis();
   options.redisUrl = redis?.url;
+  if (selected().some((server) => server.kind === 'app' && server.compiled)) {
+    console.log('npm run build (for the compiled rows)');
+    options.buildFailed = build(options);
+  }
   const rows: Row[] = [];
   try {
     for (const scenario of scenarios) {

@@ -1,13 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreKind } from '../src/config';
 
-/** What runs in the child: bare Express, the lesson's app, or this app's real server entry on a store. */
+/**
+ * What runs in the child: bare Express, the lesson's app (on its MemoryStore, or on connect-redis), or
+ * this app's real server entry on a store, started as `npm start` does or, `compiled`, as `npm run start:prod`.
+ */
 export type Server =
   | { kind: 'bare' }
   | { kind: 'floor' }
   | { kind: 'lesson' }
-  | { kind: 'app'; store: StoreKind };
+  | { kind: 'lesson-redis' }
+  | { kind: 'app'; store: StoreKind; compiled?: boolean };
 
 export interface ServerOptions {
   /** this app's LOG_LEVEL; info is the production default (request log on, written to /dev/null) */
@@ -19,23 +24,44 @@ export interface ServerOptions {
   appRoot?: string;
   /** write a V8 CPU profile into this directory when the process exits */
   profileDir?: string;
+  /** why `npm run build` failed, when it did: the compiled rows are skipped */
+  buildFailed?: string;
 }
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 
+const NAMES = {
+  bare: 'bare Express',
+  floor: 'express-session floor',
+  lesson: 'lesson app',
+  'lesson-redis': 'lesson app (connect-redis)',
+} as const;
+
 export function label(server: Server): string {
-  return server.kind === 'app'
-    ? `this app (${server.store})`
-    : server.kind === 'bare'
-      ? 'bare Express'
-      : server.kind === 'floor'
-        ? 'express-session floor'
-        : 'lesson app';
+  if (server.kind !== 'app') return NAMES[server.kind];
+  return `this app (${server.store}${server.compiled ? ', compiled' : ''})`;
+}
+
+/** Runs `npm run build` in the app's checkout, for the compiled rows; returns why it failed, if it did. */
+export function build(options: ServerOptions): string | undefined {
+  try {
+    execFileSync('npm', ['run', 'build'], {
+      cwd: options.appRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return undefined;
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? err).trim();
+    return `npm run build failed: ${stderr.split('\n')[0]}`;
+  }
 }
 
 /** Why a server cannot run yet, or undefined when it can. */
 export function unavailable(server: Server, options: ServerOptions): string | undefined {
-  if (server.kind !== 'app' || server.store === 'memory') return undefined;
+  if (server.kind === 'lesson-redis' && !options.redisUrl) return 'no redis-server installed';
+  if (server.kind !== 'app') return undefined;
+  if (server.compiled && options.buildFailed) return options.buildFailed;
+  if (server.store === 'memory') return undefined;
   if (!existsSync(`src/stores/${server.store}.ts`)) return 'store not available yet';
   if (server.store === 'redis' && !options.redisUrl) return 'no redis-server installed';
   return undefined;
@@ -53,14 +79,20 @@ export function command(
   if (server.kind !== 'app') {
     return {
       args: [...profile, ...exitOnSignal, `bench/${server.kind}-app.js`],
-      env: { NODE_ENV: 'production' },
+      env: {
+        NODE_ENV: 'production',
+        ...(server.kind === 'lesson-redis' && options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+      },
     };
   }
   counter++;
+  // the real server entry, exactly as `npm start` (tsx) or `npm run start:prod` (the bundle) runs it
+  const entry = server.compiled
+    ? ['--enable-source-maps', 'dist/app/server.js']
+    : ['--import', 'tsx', 'src/server.ts'];
   return {
     ...(options.appRoot ? { cwd: options.appRoot } : {}),
-    // the real server entry, exactly as `npm start` runs it
-    args: [...profile, '--import', 'tsx', 'src/server.ts'],
+    args: [...profile, ...entry],
     env: {
       NODE_ENV: 'production',
       SESSION_SECRET: BENCH_SECRET,
