@@ -1,20 +1,13 @@
 import type { Config } from '../config';
 import { html, page, type SafeHtml } from '../http/html';
 import { fieldError, formAlert } from '../login/pages';
-import type { ListedSession } from './session-list';
+import type { ListedSession } from './sessions-routes';
 
-// "1 Dec 2026, 10:07 UTC": short enough for a table cell; the full time is in the datetime attribute
-const shortTime = (iso: string) => {
-  const d = new Date(iso);
-  const day = d.toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
-  return `${day}, ${d.toISOString().slice(11, 16)}\u00a0UTC`; // the time and its zone on one line
-};
-const time = (iso: string) => html`<time datetime="${iso}">${shortTime(iso)}</time>`;
+const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+// "1 Dec 2026, 10:07 UTC", the time and its zone on one line: short enough for a table cell; the full
+// time is in the datetime attribute
+const time = (iso: string) =>
+  html`<time datetime="${iso}">${day.format(new Date(iso))}, ${iso.slice(11, 16)}\u00a0UTC</time>`;
 const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');
 
 function row(s: ListedSession): SafeHtml {
@@ -55,13 +48,11 @@ export const confirmPage = (action: string, message: string) =>
 <p><a href="/sessions">Your sessions</a> · <a href="/profile">Profile</a></p>`,
   );
 
-interface PasswordState {
-  errors?: { currentPassword?: string; newPassword?: string };
-  message?: string;
-}
-
 /** The password change form: the current password, and a new one under the signup rules. */
-export const passwordPage = (config: Config, state: PasswordState = {}) => {
+export const passwordPage = (
+  config: Config,
+  state: { errors?: { currentPassword?: string; newPassword?: string }; message?: string } = {},
+) => {
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
   return page(
     'Change password',
@@ -77,15 +68,7 @@ export const passwordPage = (config: Config, state: PasswordState = {}) => {
 };
 
 /** After a password change: what ended, and that this browser's session moved to a new ID. */
-export const passwordChangedPage = ({
-  signedOutElsewhere: n,
-  from,
-  to,
-}: {
-  signedOutElsewhere: number;
-  from: string;
-  to: string;
-}) =>
+export const passwordChangedPage = (n: number, from: string, to: string) =>
   page(
     'Password changed',
     html`<p role="status" id="password-changed">Your password was changed.

@@ -3,23 +3,6 @@ import type { Request, Response } from 'express';
 
 const MAX_OTHER_LENGTH = 64; // junk from a trusted X-Forwarded-For: bounded, since each is a counter key
 
-/** An IPv6 address as eight 16-bit numbers, or undefined when it is not one. */
-function groupsOf(ip: string): number[] | undefined {
-  if (!isIPv6(ip)) return undefined;
-  let text = ip.toLowerCase();
-  const tail = text.slice(text.lastIndexOf(':') + 1);
-  if (isIPv4(tail)) {
-    // an embedded IPv4 (::ffff:192.0.2.1) is the last two groups
-    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, -tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', rest] = text.split('::');
-  const left = head ? head.split(':') : [];
-  const right = rest ? rest.split(':') : [];
-  const zeros = rest === undefined ? [] : Array(8 - left.length - right.length).fill('0');
-  return [...left, ...zeros, ...right].map((group) => Number.parseInt(group, 16));
-}
-
 /**
  * Whom a client address counts as, for throttling: IPv4 as is, an IPv4-mapped IPv6 address
  * (::ffff:a.b.c.d) as its IPv4, other IPv6 by its /64 prefix (one host usually holds a whole /64,
@@ -28,16 +11,17 @@ function groupsOf(ip: string): number[] | undefined {
 export function clientKey(ip: string): string {
   const address = ip.split('%')[0] ?? ''; // a zone index (fe80::1%eth0) names an interface, not a host
   if (isIPv4(address)) return address;
-  const groups = groupsOf(address);
-  if (!groups) return ip.slice(0, MAX_OTHER_LENGTH);
-  if (groups.slice(0, 6).join() === '0,0,0,0,0,65535') {
-    const [hi = 0, lo = 0] = groups.slice(6);
+  if (!isIPv6(address)) return ip.slice(0, MAX_OTHER_LENGTH);
+  // the URL parser writes IPv6 canonically: lowercase, no leading zeros, an embedded IPv4 as hex
+  const [head = '', tail = ''] = new URL(`http://[${address}]`).hostname.slice(1, -1).split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  if (groups.slice(0, 6).join(':') === '0:0:0:0:0:ffff') {
+    const [hi = 0, lo = 0] = groups.slice(6).map((group) => Number.parseInt(group, 16));
     return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
   }
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.toString(16))
-    .join(':')}::/64`;
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
 /** The client's address as the app sees it (req.ip honours TRUST_PROXY): what every throttle counts under. */

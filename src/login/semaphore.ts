@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { HttpError } from '../errors';
 
 /** No slot for the task, in place or in time: a fast 503 the client may retry, never a growing wait. */
@@ -7,6 +8,18 @@ export class BusyError extends HttpError {
     super(503, 'Server busy, retry', { 'Retry-After': '1' });
     this.name = 'BusyError';
   }
+}
+
+/**
+ * Aborts when the client closes the connection before its answer: a login still waiting for a hash
+ * then leaves the queue instead of spending one on nobody. A BusyError, so the attempt counts as none.
+ */
+export function whenClientLeaves(req: Request): AbortSignal {
+  const gone = new AbortController();
+  req.res?.once('close', () => {
+    if (!req.res?.writableEnded) gone.abort(new BusyError('client closed the connection'));
+  });
+  return gone.signal;
 }
 
 /**
@@ -22,13 +35,6 @@ export function createSemaphore(
 ) {
   let running = 0;
   const waiting: Array<() => void> = [];
-
-  const release = () => {
-    const next = waiting.shift();
-    if (next)
-      next(); // hand the slot straight on
-    else running--;
-  };
 
   const queue = (signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
@@ -62,7 +68,9 @@ export function createSemaphore(
     try {
       return await task();
     } finally {
-      release();
+      const next = waiting.shift(); // the first in line takes the slot straight on
+      if (next) next();
+      else running--;
     }
   };
 }

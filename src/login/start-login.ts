@@ -1,14 +1,27 @@
+import Bowser from 'bowser';
 import type { Request } from 'express';
 import { bodyField } from '../http/body';
 import { regenerateSession, saveSession } from '../session';
 import type { User } from '../users/types';
-import type { LoginDeps } from './current-login';
-import { describeDevice } from './device';
+import type { AuthDeps } from './current-login';
 
-/** "Keep me signed in": a checked box (form) or `"remember": true` (JSON). */
-export function wantsRemember(body: unknown): boolean {
-  const value = bodyField(body, 'remember');
-  return value === true || value === '1' || value === 'on' || value === 'true';
+// printable ASCII only: bowser's generic fallback copies a name straight out of the header
+const clean = (s: string | undefined) => (s ?? '').replace(/[^\x20-\x7e]/g, '').trim();
+
+/**
+ * The device behind a User-Agent, for the session list: e.g. "Chrome 131 on Linux", the browser's
+ * major version but not the OS's (browsers freeze it in the reduced User-Agent: macOS 10_15_7).
+ */
+export function describeDevice(userAgent: string | undefined): string {
+  const ua = userAgent?.slice(0, 512).trim(); // far longer than a real one: bounds the parser's work
+  if (!ua) return 'unknown device';
+  const { browser, os } = Bowser.parse(ua);
+  const name = clean(browser.name);
+  const major = clean(browser.version).match(/^\d+/)?.[0];
+  const described = major && name ? `${name} ${major}` : name;
+  const system = clean(os.name);
+  const description = system ? `${described || 'unknown browser'} on ${system}` : described;
+  return (description || 'unknown device').slice(0, 100);
 }
 
 /**
@@ -19,10 +32,11 @@ export function wantsRemember(body: unknown): boolean {
 export async function startLogin(
   req: Request,
   user: User,
-  { config, users, clock }: LoginDeps,
+  { config, users, clock }: AuthDeps,
 ): Promise<void> {
   await regenerateSession(req, { count: req.session.count });
-  const persistent = wantsRemember(req.body);
+  const remember = bodyField(req.body, 'remember'); // "keep me signed in": a checked box, or true in JSON
+  const persistent = remember === true || remember === '1' || remember === 'on' || remember === 'true';
   const login = await users.startLogin(
     {
       userId: user.id,

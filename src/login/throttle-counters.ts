@@ -14,17 +14,12 @@ export interface Counter {
 /** Makes the counter of one kind: its key prefix and how many attempts a window allows. */
 export type CounterFactory = (prefix: string, points: number) => Counter;
 
-interface Window {
-  count: number;
-  endsAt: number;
-}
-
 /**
  * Counters in this process, every kind in one LRU of at most `max`: a flood of new keys evicts the
  * least recently used counter instead of growing the heap. `size` says how many are held.
  */
 export function memoryCounters(max: number, windowMs: number, now: () => number = Date.now) {
-  const windows = new LRUCache<string, Window>({ max });
+  const windows = new LRUCache<string, { count: number; endsAt: number }>({ max });
   const make: CounterFactory = (prefix, points) => ({
     async consume(key) {
       const at = now();
@@ -44,7 +39,6 @@ export function memoryCounters(max: number, windowMs: number, now: () => number 
       windows.delete(`${prefix}:${key}`);
     },
   });
-  /** counters held, of one kind (by its prefix) or of all */
   const size = (prefix?: string) =>
     prefix === undefined
       ? windows.size

@@ -5,21 +5,7 @@ import type { RedisClient } from '../redis';
 import { clientKey } from './client-key';
 import { type CounterFactory, memoryCounters, redisCounters } from './throttle-counters';
 
-export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
-
-/** Counts login attempts per (username, client IP) and per client IP, and signups per client IP. */
-export interface AttemptLimiter {
-  /** reserves one attempt; throttled once a counter is past its limit within the window */
-  attempt(username: string, ip: string): Promise<Verdict>;
-  /** a success clears the (username, IP) counter and gives the attempt back to the IP */
-  succeeded(username: string, ip: string): Promise<void>;
-  /** gives a reserved attempt back to both counters: the server refused (503) before it checked the password */
-  refund(username: string, ip: string): Promise<void>;
-  /** reserves one signup for the IP: its own counter, with the per-IP login limit and window */
-  signup(ip: string): Promise<Verdict>;
-  /** gives a reserved signup back: the server refused (503) before it hashed the password */
-  refundSignup(ip: string): Promise<void>;
-}
+type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 /** The limiter's backing store failed or was slow: a fast 503, never a hang. */
 export class LimiterUnavailableError extends HttpError {
@@ -32,9 +18,12 @@ export class LimiterUnavailableError extends HttpError {
 const verdict = (msLeft: number | undefined): Verdict =>
   msLeft === undefined ? { allowed: true } : { allowed: false, retryAfterMs: Math.max(1000, msLeft) };
 
+export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
+
 /**
- * Attempt counters in Redis (a node-redis client) so that instances share them, or else in memory,
- * at most config.login.maxCounters of them. Clients are keyed by clientKey (IPv6 by its /64).
+ * Counts login attempts per (username, client) and per client, and signups per client, in Redis (a
+ * node-redis client) so that instances share them, or else in memory, at most config.login.maxCounters
+ * of them. Clients are keyed by clientKey (IPv6 by its /64).
  */
 export function createAttemptLimiter(
   config: Config,
@@ -42,7 +31,7 @@ export function createAttemptLimiter(
   counters: CounterFactory = redis
     ? redisCounters(redis, config.login.attemptWindowMs)
     : memoryCounters(config.login.maxCounters, config.login.attemptWindowMs).make,
-): AttemptLimiter {
+) {
   const { maxAttempts, maxAttemptsPerIp } = config.login;
   const perUser = counters('login:user', maxAttempts);
   const perIp = counters('login:ip', maxAttemptsPerIp);
@@ -55,7 +44,8 @@ export function createAttemptLimiter(
     });
 
   return {
-    async attempt(username, ip) {
+    /** reserves one attempt; throttled once a counter is past its limit within the window */
+    async attempt(username: string, ip: string): Promise<Verdict> {
       const client = clientKey(ip);
       // the address first: a refused request leaves no per-user counter behind, so a flood of
       // made-up names from one address costs one counter. Consume, then check: parallel guesses
@@ -65,21 +55,23 @@ export function createAttemptLimiter(
       return verdict(await guard(perUser.consume(userKey(username, client))));
     },
 
-    async succeeded(username, ip) {
+    /** a success clears the (username, client) counter and gives the attempt back to the client */
+    async succeeded(username: string, ip: string): Promise<void> {
       const client = clientKey(ip);
       await guard(Promise.all([perUser.delete(userKey(username, client)), perIp.reward(client)]));
     },
 
-    async refund(username, ip) {
+    /** gives a reserved attempt back to both counters: refused (503) before the password was checked */
+    async refund(username: string, ip: string): Promise<void> {
       const client = clientKey(ip);
       await guard(Promise.all([perUser.reward(userKey(username, client)), perIp.reward(client)]));
     },
 
-    async signup(ip) {
+    async signup(ip: string): Promise<Verdict> {
       return verdict(await guard(signupsPerIp.consume(clientKey(ip)), 'Signup'));
     },
 
-    async refundSignup(ip) {
+    async refundSignup(ip: string): Promise<void> {
       await guard(signupsPerIp.reward(clientKey(ip)), 'Signup');
     },
   };
