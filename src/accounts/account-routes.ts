@@ -1,29 +1,68 @@
-import { Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Config } from '../config';
 import { bodyErrors, bodyField, bodyParsers } from '../http/body';
 import { allow, reply } from '../http/replies';
-import { passwordError, refuseForm, textError } from '../login/attempt';
+import { passwordError, refuseForm, textError, verifyPassword } from '../login/attempt';
 import { type AuthDeps, current, requireLogin, signedOut, signOut } from '../login/current-login';
+import type { FormState } from '../login/pages';
 import { regenerateSession, saveSession } from '../session';
-import { passwordChangedPage, passwordPage } from './pages';
-import { checkPassword, requireRecentAuth } from './reauth';
+import { confirmPage, passwordChangedPage, passwordPage } from './pages';
+
+/** The user's password, counted by the login throttle as a login is; refused, `form` asks again. */
+async function checkPassword(
+  deps: AuthDeps,
+  req: Request,
+  res: Response,
+  password: string,
+  form: (state: FormState) => string,
+  wrong = 'Wrong password',
+): Promise<boolean> {
+  const { user } = current(res);
+  const status = await verifyPassword(deps, req, res, user.username, password, async () => user);
+  if (typeof status !== 'number') return true;
+  const message = status === 429 ? 'Too many attempts; try again later' : wrong;
+  refuseForm(req, res, status, { message }, form);
+  return false;
+}
+
+/**
+ * After requireLogin: passes when the password was entered within REAUTH_MAX_AGE_SECONDS (never, with
+ * `always`) or comes correct with the request. Before any lookup, so a 403 tells nothing of the target.
+ */
+export function requireRecentAuth(deps: AuthDeps, path: string, always = false): RequestHandler {
+  return async (req, res, next) => {
+    const { login } = current(res);
+    const password = bodyField(req.body, 'password');
+    // the form asking for the password posts back to the route asked for
+    const action = path.replace(':id', encodeURIComponent(String(req.params.id)));
+    const form = (state: FormState) => confirmPage(action, state);
+    if (password === undefined || password === '') {
+      if (!always && deps.clock() - login.authAt < deps.config.login.reauthMaxAgeMs) return next();
+      return refuseForm(req, res, 403, { message: 'Confirm your password' }, form);
+    }
+    if (typeof password !== 'string') {
+      return refuseForm(req, res, 400, { message: 'Password must be a single text value' }, form);
+    }
+    if (!(await checkPassword(deps, req, res, password, form))) return;
+    // the login's own row records it, and must still be there to
+    if (!(await deps.users.confirmPassword(login.id, deps.clock()))) return signedOut(req, res);
+    next();
+  };
+}
 
 /** Reads {currentPassword, newPassword}; the new one must pass the signup rules. */
 function readPasswordChange(body: unknown, { passwordMinLength, passwordMaxLength }: Config['login']) {
   const current = bodyField(body, 'currentPassword');
   const next = bodyField(body, 'newPassword');
   const errors = {
-    currentPassword:
-      current === undefined || current === ''
-        ? 'Current password is required'
-        : textError(current, 'Password'),
+    currentPassword: textError(current, 'Password', 'Current password is required'),
     newPassword: passwordError(next, 'New password', passwordMinLength, passwordMaxLength),
   };
   if (errors.currentPassword || errors.newPassword) return { errors };
   return { current: current as string, next: next as string };
 }
 
-/** Changing the password and deleting the account. */
+/** Changing the password and deleting the account, each after the password is entered again. */
 export function accountRoutes(deps: AuthDeps): Router {
   const { config, users, hasher } = deps;
   const router = Router();
@@ -41,7 +80,7 @@ export function accountRoutes(deps: AuthDeps): Router {
     .post(body, loggedIn, async (req, res) => {
       const { login, user } = current(res);
       const input = readPasswordChange(req.body, config.login);
-      const form = (state: Parameters<typeof passwordPage>[1]) => passwordPage(config, state);
+      const form = (state: FormState) => passwordPage(config, state);
       if (input.errors) return refuseForm(req, res, 400, input, form);
       if (!(await checkPassword(deps, req, res, input.current, form, 'Current password is wrong'))) return;
       const signedOutElsewhere = await users.changePassword(login.id, user.id, await hasher.hash(input.next));

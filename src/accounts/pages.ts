@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { html, page, type SafeHtml } from '../http/html';
-import { fieldError, formAlert } from '../login/pages';
+import { type FormState, fieldError, formAlert } from '../login/pages';
 import type { ListedSession } from './sessions-routes';
 
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
@@ -37,10 +37,10 @@ ${sessions.map(row)}</tbody>
   );
 
 /** Asks for the password again before a sensitive action; posts back to the same action. */
-export const confirmPage = (action: string, message: string) =>
+export const confirmPage = (action: string, { message }: FormState) =>
   page(
     'Confirm your password',
-    html`<p role="alert"><strong>${message}</strong></p>
+    html`${formAlert(message)}
 <form method="post" action="${action}">
 <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
 <p><button type="submit">Confirm</button></p>
@@ -49,10 +49,7 @@ export const confirmPage = (action: string, message: string) =>
   );
 
 /** The password change form: the current password, and a new one under the signup rules. */
-export const passwordPage = (
-  config: Config,
-  state: { errors?: { currentPassword?: string; newPassword?: string }; message?: string } = {},
-) => {
+export const passwordPage = (config: Config, state: FormState = {}) => {
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
   return page(
     'Change password',

@@ -10,8 +10,8 @@ import {
   signOut,
 } from '../login/current-login';
 import type { Login } from '../users/types';
+import { requireRecentAuth } from './account-routes';
 import { sessionsPage } from './pages';
-import { requireRecentAuth } from './reauth';
 
 /** A login as /sessions shows it. Its id is the revoke route's handle: never a session ID. */
 const listed = (login: Login, currentId: string) => ({
@@ -27,9 +27,8 @@ const listed = (login: Login, currentId: string) => ({
 export type ListedSession = ReturnType<typeof listed>;
 
 /**
- * "Your sessions": the user's logins, and ending one, the others, or all. Each is a row operation
- * that checks the acting login in the same transaction: `undefined` means this browser's own login
- * was ended meanwhile, so it acts on nothing and is signed out.
+ * "Your sessions": the user's logins, and ending one, the others, or all. Each checks the acting login
+ * in its own transaction: `undefined` means it was ended meanwhile, so nothing was done.
  */
 export function yourSessionsRoutes(deps: AuthDeps): Router {
   const { config, users, clock } = deps;

@@ -3,12 +3,11 @@ import type { Config } from '../config';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
 import type { User } from '../users/types';
-import { clientIp, setRetryAfter } from './client-key';
 import { type AuthDeps, redirectOrJson, takeNotice } from './current-login';
 import { credentialsPage, type FormState } from './pages';
 import { whenClientLeaves } from './semaphore';
 import { startLogin } from './start-login';
-import { refundIfRefused } from './throttle';
+import { clientIp, refundIfRefused, throttled } from './throttle';
 
 type Purpose = 'signup' | 'login';
 
@@ -20,13 +19,13 @@ const REFUSED: Record<Purpose, Record<number, string>> = {
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 
 /** A required text field's error: missing, or sent more than once (a repeated form field). */
-export function textError(raw: unknown, label: string): string | undefined {
-  if (raw === undefined || raw === '') return `${label} is required`;
+export function textError(raw: unknown, label: string, required = `${label} is required`) {
+  if (raw === undefined || raw === '') return required;
   if (typeof raw !== 'string') return `${label} must be a single text value`;
 }
 
 /** A password field's error; `min` is 1 at login, so raising the minimum locks nobody out. */
-export function passwordError(raw: unknown, label: string, min: number, max: number): string | undefined {
+export function passwordError(raw: unknown, label: string, min: number, max: number) {
   if (typeof raw !== 'string' || raw === '') return textError(raw, label);
   const length = [...raw].length; // code points, as NIST counts
   if (length < min) return `${label} must be at least ${min} characters`;
@@ -41,24 +40,22 @@ function readCredentials(body: unknown, rules: Config['login'], purpose: Purpose
   const username = typeof name === 'string' ? name.replace(/[A-Z]/g, (c) => c.toLowerCase()) : '';
   const min = purpose === 'signup' ? rules.passwordMinLength : 1;
   const errors = {
-    username:
-      textError(name, 'Username') ??
-      (USERNAME.test(username)
-        ? undefined
-        : 'Username must be 3 to 32 characters: letters a-z, digits, _ . or -'),
+    username: textError(name, 'Username'),
     password: passwordError(password, 'Password', min, rules.passwordMaxLength),
   };
+  if (!errors.username && !USERNAME.test(username))
+    errors.username = 'Username must be 3 to 32 characters: letters a-z, digits, _ . or -';
   if (errors.username || errors.password) return { errors, username: username.slice(0, 64) };
   return { username, password: password as string };
 }
 
 /** A form refused: `page` shows it again with what went wrong; a JSON client gets the error. */
-export function refuseForm<State extends { errors?: object; message?: string }>(
+export function refuseForm(
   req: Request,
   res: Response,
   status: number,
-  state: State,
-  page: (state: State) => string,
+  state: FormState,
+  page: (state: FormState) => string,
 ) {
   reply(req, res, status, {
     json: state.errors ? { error: 'Invalid input', fields: state.errors } : { error: state.message },
@@ -93,10 +90,7 @@ export async function verifyPassword(
 ): Promise<User | 401 | 429> {
   const ip = clientIp(req);
   const verdict = await limiter.attempt(username, ip);
-  if (!verdict.allowed) {
-    setRetryAfter(res, verdict.retryAfterMs);
-    return 429;
-  }
+  if (!verdict.allowed) return throttled(res, verdict.retryAfterMs);
   const user = await refundIfRefused(
     async () => {
       const found = await findUser();
@@ -130,13 +124,7 @@ function attemptHandler(
       return refuseForm(req, res, user, { username, message: REFUSED[purpose][user] }, page);
     }
     await startLogin(req, user, deps);
-    redirectOrJson(
-      req,
-      res,
-      '/profile',
-      { user: { username: user.username } },
-      purpose === 'signup' ? 201 : 200,
-    );
+    redirectOrJson(req, res, '/profile', { user: { username } }, purpose === 'signup' ? 201 : 200);
   };
 }
 
@@ -146,10 +134,7 @@ export const signup = (deps: AuthDeps) =>
     const { users, hasher, limiter, clock } = deps;
     const ip = clientIp(req);
     const verdict = await limiter.signup(ip);
-    if (!verdict.allowed) {
-      setRetryAfter(res, verdict.retryAfterMs);
-      return 429;
-    }
+    if (!verdict.allowed) return throttled(res, verdict.retryAfterMs);
     // refused for want of a store or a hash slot: no account was made, so no signup counts
     const user = await refundIfRefused(
       async () => {

@@ -23,10 +23,7 @@ export function redirectOrJson(req: Request, res: Response, location: string, js
   sendJson(res.status(status), json);
 }
 
-/**
- * Logged in means: the session's login id names a live login of a live user, read with its user in
- * one query. Lets those through, for current(res); others get 401, or 303 to /login in a browser.
- */
+/** Logged in means: the session's login id names a live login of a live user (one query, with the user). */
 export function requireLogin({ users, clock }: AuthDeps): RequestHandler {
   return async (req, res, next) => {
     const { loginId } = req.session;
@@ -48,11 +45,7 @@ export const current = (res: Response) => ({
   user: res.locals.user as User,
 });
 
-/**
- * This browser's login ended elsewhere (signed out from another device, a password change, the
- * account deleted, or the per-user cap): the session forgets it but keeps the rest (the count), and
- * the next form says so once (takeNotice).
- */
+/** This browser's login ended elsewhere: the session forgets it, keeps its count, and the next form says so. */
 export function signedOut(req: Request, res: Response): void {
   delete req.session.loginId;
   req.session.notice = 'signed-out';
@@ -66,19 +59,12 @@ export function takeNotice(req: Request): string | undefined {
 }
 
 /**
- * Ends this login and its session (logout, sign out everywhere, account deletion), then answers
- * `json` or sends a browser to `location`. The row goes first, so a failure after it still leaves the
- * browser signed out; Clear-Site-Data makes the browser drop what it cached of the signed-in pages.
+ * Ends this login and its session, then answers. The row goes first, so a failure after it still leaves
+ * the browser signed out; Clear-Site-Data makes the browser drop what it cached of the signed-in pages.
  */
-export async function signOut(
-  { config, users }: AuthDeps,
-  req: Request,
-  res: Response,
-  json: unknown,
-  location = '/',
-): Promise<void> {
-  if (req.session.loginId !== undefined) await users.endLogin(req.session.loginId);
-  await destroySession(req, res, config);
-  res.set('Clear-Site-Data', config.login.clearSiteCookies ? '"cache", "cookies"' : '"cache"');
+export async function signOut(deps: AuthDeps, req: Request, res: Response, json: unknown, location = '/') {
+  if (req.session.loginId !== undefined) await deps.users.endLogin(req.session.loginId);
+  await destroySession(req, res, deps.config);
+  res.set('Clear-Site-Data', deps.config.login.clearSiteCookies ? '"cache", "cookies"' : '"cache"');
   redirectOrJson(req, res, location, json);
 }

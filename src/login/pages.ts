@@ -3,17 +3,14 @@ import type { Config } from '../config';
 import { html, page } from '../http/html';
 import type { Login, User } from '../users/types';
 
-/** What a signup or login form shows again: the name typed, errors by field, what went wrong before. */
+/** What a form shows again: the name typed, errors by field, what went wrong before. */
 export interface FormState {
   username?: string;
-  errors?: { username?: string | undefined; password?: string | undefined };
-  /** about the whole form, e.g. a failed login */
+  errors?: Record<string, string | undefined>;
   message?: string;
-  /** what happened before this form, e.g. this browser was signed out elsewhere */
   notice?: string | undefined;
 }
 
-/** A field's error after its input, or nothing. */
 export const fieldError = (message: string | undefined) =>
   message ? html` <strong class="error">${message}</strong>` : '';
 

@@ -8,21 +8,19 @@ const SALT_BYTES = 16;
 const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
 
 /**
- * How many hashes may wait for a slot when `concurrency` run at once: 16 per running one (at OWASP's
- * cost the last in line waits 16 hash times, a few seconds; longer would only answer clients that gave
- * up), but never fewer than with two running: fewer hashes at once must mean a longer wait, not 503s.
+ * How many hashes may wait when `concurrency` run: 16 each (at OWASP's cost a few seconds; longer would
+ * answer clients that gave up), and never fewer than with two running, so fewer threads wait longer.
  */
 export const hashQueueLength = (concurrency: number) => Math.max(32, 16 * concurrency);
 
-function derive(password: string, salt: Buffer, { N, r, p }: ScryptParams, keylen = KEY_BYTES) {
-  return new Promise<Buffer>((resolve, reject) => {
-    // the callback form runs on libuv's thread pool, so the event loop keeps serving; scrypt needs
-    // about 128 * N * r bytes, and Node's default cap (32 MiB) is below OWASP's N = 2^17
+// the callback form runs on libuv's thread pool, so the event loop keeps serving; scrypt needs about
+// 128 * N * r bytes, and Node's default cap (32 MiB) is below OWASP's N = 2^17
+const derive = (password: string, salt: Buffer, { N, r, p }: ScryptParams, keylen = KEY_BYTES) =>
+  new Promise<Buffer>((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, keylen, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
       err ? reject(err) : resolve(key),
-    );
-  });
-}
+    ),
+  );
 
 const encode = ({ N, r, p }: ScryptParams, salt: Buffer, key: Buffer) =>
   `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
@@ -51,11 +49,9 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
 export type PasswordHasher = ReturnType<typeof createPasswordHasher>;
 
 /**
- * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
- * verifying with theirs). At most `concurrency` hashes run at once and hashQueueLength() more
- * queue; past that, or after `maxWaitMs` in the queue, a hash fails with BusyError (503), so a flood
- * can neither queue without bound nor keep a client waiting longer than it would stay. A hash whose
- * `signal` aborts while it waits (its client left) leaves the queue with the signal's reason.
+ * scrypt, stored with its parameters so they can be raised later (old hashes keep verifying with
+ * theirs). At most `concurrency` hashes run at once and hashQueueLength() more wait, at most
+ * `maxWaitMs`: past that BusyError (503), so a flood neither queues without bound nor outwaits its client.
  */
 export function createPasswordHasher({
   cost,

@@ -10,10 +10,7 @@ export class BusyError extends HttpError {
   }
 }
 
-/**
- * Aborts when the client closes the connection before its answer: a login still waiting for a hash
- * then leaves the queue instead of spending one on nobody. A BusyError, so the attempt counts as none.
- */
+/** Aborts when the client leaves unanswered, so a hash still waiting is not spent on nobody. */
 export function whenClientLeaves(req: Request): AbortSignal {
   const gone = new AbortController();
   req.res?.once('close', () => {
@@ -23,39 +20,31 @@ export function whenClientLeaves(req: Request): AbortSignal {
 }
 
 /**
- * Runs at most `limit` tasks at once; up to `maxWaiting` more wait their turn in order, and any
- * beyond that are refused at once with BusyError. A task that has waited `maxWaitMs` without a slot
- * leaves with BusyError; one whose `signal` aborts leaves with the signal's reason. Either way its
- * task never runs; a task already running is never cut short.
+ * Runs at most `limit` tasks at once; up to `maxWaiting` more wait in order, any beyond get BusyError.
+ * A task that waits `maxWaitMs`, or whose `signal` aborts, leaves the line and never runs; a running
+ * task is never cut short.
  */
-export function createSemaphore(
-  limit: number,
-  maxWaiting = Number.POSITIVE_INFINITY,
-  maxWaitMs = Number.POSITIVE_INFINITY,
-) {
+export function createSemaphore(limit: number, maxWaiting = Infinity, maxWaitMs = Infinity) {
   let running = 0;
   const waiting: Array<() => void> = [];
 
   const queue = (signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      const leave = (err: unknown) => {
-        waiting.splice(waiting.indexOf(grant), 1);
-        done();
-        reject(err);
-      };
       const grant = () => {
-        done();
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve();
+      };
+      const leave = (err: unknown) => {
+        reject(err); // first, so that grant only cleans up
+        waiting.splice(waiting.indexOf(grant), 1);
+        grant();
       };
       const onAbort = () => leave(signal?.reason);
       // setTimeout would fire at once for an infinite delay, so no timer at all then
       const timer = Number.isFinite(maxWaitMs)
         ? setTimeout(() => leave(new BusyError(`waited ${maxWaitMs} ms for a password hash`)), maxWaitMs)
         : undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
       signal?.addEventListener('abort', onAbort, { once: true });
       waiting.push(grant);
     });

@@ -8,10 +8,7 @@ import type { AuthDeps } from './current-login';
 // printable ASCII only: bowser's generic fallback copies a name straight out of the header
 const clean = (s: string | undefined) => (s ?? '').replace(/[^\x20-\x7e]/g, '').trim();
 
-/**
- * The device behind a User-Agent, for the session list: e.g. "Chrome 131 on Linux", the browser's
- * major version but not the OS's (browsers freeze it in the reduced User-Agent: macOS 10_15_7).
- */
+/** E.g. "Chrome 131 on Linux": no OS version, which browsers freeze in the reduced User-Agent. */
 export function describeDevice(userAgent: string | undefined): string {
   const ua = userAgent?.slice(0, 512).trim(); // far longer than a real one: bounds the parser's work
   if (!ua) return 'unknown device';
@@ -25,9 +22,8 @@ export function describeDevice(userAgent: string | undefined): string {
 }
 
 /**
- * Logs a user in: a fresh session ID (so a planted pre-login cookie is worthless) that keeps the
- * visitor's count, a login row the user owns (past the per-user cap their least recently seen login
- * ends), and the session saved before the reply, so a success means the store has it.
+ * Logs a user in: a new session ID (a planted pre-login cookie is worthless) keeping the count, a login
+ * row, and the session saved before the reply, so a success means the store has it.
  */
 export async function startLogin(
   req: Request,
