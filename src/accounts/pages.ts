@@ -4,18 +4,16 @@ import { type FormState, fieldError, formAlert } from '../login/pages';
 import type { ListedSession } from './sessions-routes';
 
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
-// "1 Dec 2026, 10:07 UTC", the time and its zone on one line: short enough for a table cell; the full
-// time is in the datetime attribute
+// "1 Dec 2026, 10:07 UTC" on one line, for a table cell; the full time is in the datetime attribute
 const time = (iso: string) =>
   html`<time datetime="${iso}">${day.format(new Date(iso))}, ${iso.slice(11, 16)}\u00a0UTC</time>`;
-const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');
 
 function row(s: ListedSession): SafeHtml {
   const action = s.current
     ? html`<strong>this device</strong>`
     : html`<form method="post" action="/sessions/${encodeURIComponent(s.id)}/revoke"><button type="submit">Sign out</button></form>`;
   return html`<tr${s.current ? html` class="current"` : ''}>
-<td>${s.device}<br><small>${s.ip ?? 'unknown address'} · ${kind(s.persistent)}</small></td>
+<td>${s.device}<br><small>${s.ip ?? 'unknown address'} · ${s.persistent ? 'kept signed in' : 'until the browser closes'}</small></td>
 <td>${time(s.createdAt)}</td><td>${time(s.lastActiveAt)}</td><td>${action}</td>
 </tr>
 `;

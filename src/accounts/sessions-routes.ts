@@ -37,15 +37,13 @@ export function yourSessionsRoutes(deps: AuthDeps): Router {
   const body = bodyParsers(config);
   const ending = (path: string, handler: RequestHandler) =>
     router.route(path).post(body, loggedIn, requireRecentAuth(deps, path), handler).all(allow('POST'));
+  const list: RequestHandler = async (req, res) => {
+    const { login, user } = current(res);
+    const sessions = (await users.listLogins(user.id, clock())).map((l) => listed(l, login.id));
+    reply(req, res, 200, { json: { sessions }, html: () => sessionsPage(sessions) });
+  };
 
-  router
-    .route('/sessions')
-    .get(loggedIn, async (req, res) => {
-      const { login, user } = current(res);
-      const sessions = (await users.listLogins(user.id, clock())).map((l) => listed(l, login.id));
-      reply(req, res, 200, { json: { sessions }, html: () => sessionsPage(sessions) });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.route('/sessions').get(loggedIn, list).all(allow('GET', 'HEAD'));
 
   ending('/sessions/revoke-others', async (req, res) => {
     const { login, user } = current(res);

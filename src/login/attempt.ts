@@ -4,7 +4,7 @@ import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
 import type { User } from '../users/types';
 import { type AuthDeps, redirectOrJson, takeNotice } from './current-login';
-import { credentialsPage, type FormState } from './pages';
+import { credentialsPage, type FormPage, type FormState } from './pages';
 import { whenClientLeaves } from './semaphore';
 import { startLogin } from './start-login';
 import { clientIp, refundIfRefused, throttled } from './throttle';
@@ -50,13 +50,7 @@ function readCredentials(body: unknown, rules: Config['login'], purpose: Purpose
 }
 
 /** A form refused: `page` shows it again with what went wrong; a JSON client gets the error. */
-export function refuseForm(
-  req: Request,
-  res: Response,
-  status: number,
-  state: FormState,
-  page: (state: FormState) => string,
-) {
+export function refuseForm(req: Request, res: Response, status: number, state: FormState, page: FormPage) {
   reply(req, res, status, {
     json: state.errors ? { error: 'Invalid input', fields: state.errors } : { error: state.message },
     html: () => page(state),
@@ -75,10 +69,8 @@ export const credentialsForm =
   };
 
 /**
- * A password typed for `username`, checked under the login throttle: the attempt is counted before
- * the hash, so parallel guesses cannot all slip past; given back when refused with a 503 (no store
- * or hash slot: the password was never checked); the counter is cleared on success. Gives the user,
- * or the status to refuse with (429 with Retry-After set).
+ * A password checked under the login throttle: counted before the hash, so parallel guesses cannot all
+ * slip past, and given back if refused with a 503 (it was never checked). The user, or a status.
  */
 export async function verifyPassword(
   { hasher, limiter }: AuthDeps,
@@ -106,8 +98,8 @@ export async function verifyPassword(
 }
 
 /**
- * POST /signup and /login: reads the credentials, then `check` counts the attempt before any name is
- * looked up (that bounds hashes, new rows and probing names by 409) and gives the user or a status.
+ * POST /signup and /login: `check` counts the attempt before any name is looked up (that bounds hashes,
+ * new rows and probing names by 409), then gives the user or the status to refuse with.
  */
 function attemptHandler(
   deps: AuthDeps,

@@ -40,10 +40,7 @@ const loginRequired = (req: Request, res: Response) =>
   redirectOrJson(req, res, '/login', { error: 'Login required' }, 401);
 
 /** What requireLogin found for this request. */
-export const current = (res: Response) => ({
-  login: res.locals.login as Login,
-  user: res.locals.user as User,
-});
+export const current = (res: Response) => res.locals as { login: Login; user: User };
 
 /** This browser's login ended elsewhere: the session forgets it, keeps its count, and the next form says so. */
 export function signedOut(req: Request, res: Response): void {

@@ -11,6 +11,8 @@ export interface FormState {
   notice?: string | undefined;
 }
 
+export type FormPage = (state: FormState) => string;
+
 export const fieldError = (message: string | undefined) =>
   message ? html` <strong class="error">${message}</strong>` : '';
 

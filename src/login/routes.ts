@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
 import { allow, reply } from '../http/replies';
 import { credentialsForm, login, signup } from './attempt';
@@ -9,32 +9,23 @@ import { profilePage } from './pages';
 export function authRoutes(deps: AuthDeps): Router {
   const router = Router();
   const body = bodyParsers(deps.config);
-  router
-    .route('/signup')
-    .get(credentialsForm('signup', deps))
-    .post(body, signup(deps))
-    .all(allow('GET', 'HEAD', 'POST'));
-  router
-    .route('/login')
-    .get(credentialsForm('login', deps))
-    .post(body, login(deps))
-    .all(allow('GET', 'HEAD', 'POST'));
-  // GET never logs out: a link or an image on any page could; a browser goes home, which says what happened
-  router
-    .route('/logout')
-    .post((req, res) => signOut(deps, req, res, { message: 'Logged out' }, '/?logged-out'))
-    .all(allow('POST'));
-  router
-    .route('/profile')
-    .get(requireLogin(deps), (req, res) => {
-      const { user, login } = current(res);
-      const idPrefix = req.sessionID.slice(0, 6); // the one part of an ID the app shows
-      reply(req, res, 200, {
-        json: { user: { username: user.username }, loginAt: new Date(login.createdAt).toISOString() },
-        html: () => profilePage(user, login, idPrefix, req.session),
-      });
-    })
-    .all(allow('GET', 'HEAD'));
+  const formMethods = allow('GET', 'HEAD', 'POST');
+  // a browser goes home, which says what happened
+  const logout: RequestHandler = (req, res) =>
+    signOut(deps, req, res, { message: 'Logged out' }, '/?logged-out');
+  const profile: RequestHandler = (req, res) => {
+    const { user, login } = current(res);
+    const idPrefix = req.sessionID.slice(0, 6); // the one part of an ID the app shows
+    reply(req, res, 200, {
+      json: { user: { username: user.username }, loginAt: new Date(login.createdAt).toISOString() },
+      html: () => profilePage(user, login, idPrefix, req.session),
+    });
+  };
+
+  router.route('/signup').get(credentialsForm('signup', deps)).post(body, signup(deps)).all(formMethods);
+  router.route('/login').get(credentialsForm('login', deps)).post(body, login(deps)).all(formMethods);
+  router.route('/logout').post(logout).all(allow('POST')); // GET never logs out: a link or an image could
+  router.route('/profile').get(requireLogin(deps), profile).all(allow('GET', 'HEAD'));
   router.use(bodyErrors);
   return router;
 }

@@ -25,24 +25,13 @@ export function describeDevice(userAgent: string | undefined): string {
  * Logs a user in: a new session ID (a planted pre-login cookie is worthless) keeping the count, a login
  * row, and the session saved before the reply, so a success means the store has it.
  */
-export async function startLogin(
-  req: Request,
-  user: User,
-  { config, users, clock }: AuthDeps,
-): Promise<void> {
+export async function startLogin(req: Request, user: User, { config, users, clock }: AuthDeps) {
   await regenerateSession(req, { count: req.session.count });
   const remember = bodyField(req.body, 'remember'); // "keep me signed in": a checked box, or true in JSON
   const persistent = remember === true || remember === '1' || remember === 'on' || remember === 'true';
-  const login = await users.startLogin(
-    {
-      userId: user.id,
-      createdAt: clock(),
-      device: describeDevice(req.get('user-agent')),
-      ip: (req.ip ?? '').slice(0, 45),
-      persistent,
-    },
-    config.store.maxSessionsPerUser,
-  );
+  const device = describeDevice(req.get('user-agent'));
+  const row = { userId: user.id, createdAt: clock(), device, ip: (req.ip ?? '').slice(0, 45), persistent };
+  const login = await users.startLogin(row, config.store.maxSessionsPerUser);
   req.session.loginId = login.id;
   // unchecked, the cookie has no Expires/Max-Age and goes when the browser closes
   if (!persistent) req.session.cookie.expires = null;

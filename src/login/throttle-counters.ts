@@ -4,10 +4,9 @@ import type { RedisClient } from '../redis';
 
 /** One kind of attempt counter (per user, per IP, ...): fixed windows from the first counted attempt. */
 export interface Counter {
-  /** counts one; the ms left in the window when that is past the limit, else undefined */
+  /** counts one; past the limit, the ms left in the window */
   consume(key: string): Promise<number | undefined>;
-  /** gives one back; never creates a counter */
-  reward(key: string): Promise<void>;
+  reward(key: string): Promise<void>; // gives one back; never creates a counter
   delete(key: string): Promise<void>;
 }
 

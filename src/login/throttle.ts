@@ -52,9 +52,8 @@ const verdict = (msLeft: number | undefined): Verdict =>
 export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;
 
 /**
- * Counts login attempts per (username, client) and per client, and signups per client, in Redis (a
- * node-redis client) so that instances share them, or else in memory, at most config.login.maxCounters
- * of them. Clients are keyed by clientKey (IPv6 by its /64).
+ * Counts login attempts per (username, client) and per client, and signups per client: in Redis, so
+ * that instances share them, or else in memory, at most config.login.maxCounters of them.
  */
 export function createAttemptLimiter(
   config: Config,
@@ -109,9 +108,8 @@ export function createAttemptLimiter(
 }
 
 /**
- * Runs the work an attempt was reserved for (a user lookup, a password hash or both); when it is
- * refused with a 503 (hash queue full or waited too long, a store down) the password was never
- * checked, so the attempt is given back first: a flood or an outage must not use up a user's attempts.
+ * Runs the work an attempt was reserved for; refused with a 503 (hash queue full, a store down), the
+ * password was never checked, so the attempt is given back: an outage must not use up a user's attempts.
  */
 export async function refundIfRefused<T>(work: () => Promise<T>, refund: () => Promise<void>): Promise<T> {
   try {
