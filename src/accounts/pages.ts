@@ -19,7 +19,6 @@ function row(s: ListedSession): SafeHtml {
 `;
 }
 
-/** The user's sessions with a sign-out button on each other one. */
 export const sessionsPage = (sessions: ListedSession[]) =>
   page(
     'Your sessions',
@@ -34,7 +33,6 @@ ${sessions.map(row)}</tbody>
 <p><a href="/profile">Profile</a> · <a href="/password">Change password</a> · <a href="/">Home</a></p>`,
   );
 
-/** Asks for the password again before a sensitive action; posts back to the same action. */
 export const confirmPage = (action: string, { message }: FormState) =>
   page(
     'Confirm your password',
@@ -46,7 +44,6 @@ export const confirmPage = (action: string, { message }: FormState) =>
 <p><a href="/sessions">Your sessions</a> · <a href="/profile">Profile</a></p>`,
   );
 
-/** The password change form: the current password, and a new one under the signup rules. */
 export const passwordPage = (config: Config, state: FormState = {}) => {
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
   return page(
@@ -62,7 +59,6 @@ export const passwordPage = (config: Config, state: FormState = {}) => {
   );
 };
 
-/** After a password change: what ended, and that this browser's session moved to a new ID. */
 export const passwordChangedPage = (n: number, from: string, to: string) =>
   page(
     'Password changed',

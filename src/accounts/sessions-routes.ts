@@ -23,7 +23,6 @@ const listed = (login: Login, currentId: string) => ({
   ip: login.ip,
   persistent: login.persistent,
 });
-
 export type ListedSession = ReturnType<typeof listed>;
 
 /**

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { bodyField } from '../http/body';
 import { reply } from '../http/replies';
 import type { User } from '../users/types';
-import { type AuthDeps, redirectOrJson, takeNotice } from './current-login';
+import { type AuthDeps, redirectOrJson } from './current-login';
 import { credentialsPage, type FormPage, type FormState } from './pages';
 import { whenClientLeaves } from './semaphore';
 import { startLogin } from './start-login';
@@ -15,8 +15,6 @@ const REFUSED: Record<Purpose, Record<number, string>> = {
   signup: { 409: 'Username is taken', 429: 'Too many signups from this address; try again later' },
   login: { 401: 'Invalid username or password', 429: 'Too many login attempts; try again later' },
 };
-
-const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 
 /** A required text field's error: missing, or sent more than once (a repeated form field). */
 export function textError(raw: unknown, label: string, required = `${label} is required`) {
@@ -43,7 +41,7 @@ function readCredentials(body: unknown, rules: Config['login'], purpose: Purpose
     username: textError(name, 'Username'),
     password: passwordError(password, 'Password', min, rules.passwordMaxLength),
   };
-  if (!errors.username && !USERNAME.test(username))
+  if (!errors.username && !/^[a-z0-9_.-]{3,32}$/.test(username))
     errors.username = 'Username must be 3 to 32 characters: letters a-z, digits, _ . or -';
   if (errors.username || errors.password) return { errors, username: username.slice(0, 64) };
   return { username, password: password as string };
@@ -56,17 +54,6 @@ export function refuseForm(req: Request, res: Response, status: number, state: F
     html: () => page(state),
   });
 }
-
-/** GET /signup and /login: the form, or the fields a JSON client sends. */
-export const credentialsForm =
-  (purpose: Purpose, { config }: AuthDeps): RequestHandler =>
-  (req, res) => {
-    const notice = takeNotice(req);
-    reply(req, res, 200, {
-      json: { fields: ['username', 'password'], notice },
-      html: () => credentialsPage(purpose, config, { notice }),
-    });
-  };
 
 /**
  * A password checked under the login throttle: counted before the hash, so parallel guesses cannot all
@@ -110,8 +97,8 @@ function attemptHandler(
   return async (req, res) => {
     const input = readCredentials(req.body, deps.config.login, purpose);
     if (input.errors) return refuseForm(req, res, 400, input, page);
-    const { username } = input;
-    const user = await check(req, res, username, input.password);
+    const { username, password } = input;
+    const user = await check(req, res, username, password);
     if (typeof user === 'number') {
       return refuseForm(req, res, user, { username, message: REFUSED[purpose][user] }, page);
     }

@@ -9,8 +9,7 @@ import type { AttemptLimiter } from './throttle';
 export interface AuthDeps {
   config: Config;
   users: UserStore;
-  /** ms since epoch; injected so tests can move time */
-  clock: () => number;
+  clock: () => number; // ms since epoch; injected so tests can move time
   hasher: PasswordHasher;
   limiter: AttemptLimiter;
 }

@@ -81,7 +81,6 @@ export function createPasswordHasher({
       return timingSafeEqual(candidate, key);
     },
 
-    /** made with weaker parameters than the current ones: rehash it at login */
     needsRehash(stored: string): boolean {
       const { params: theirs } = parseHash(stored);
       return theirs.N < params.N || theirs.r < params.r || theirs.p < params.p;

@@ -3,14 +3,12 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisClient } from '../redis';
 
 /** One kind of attempt counter (per user, per IP, ...): fixed windows from the first counted attempt. */
-export interface Counter {
-  /** counts one; past the limit, the ms left in the window */
-  consume(key: string): Promise<number | undefined>;
+interface Counter {
+  consume(key: string): Promise<number | undefined>; // counts one; past the limit, the ms left in the window
   reward(key: string): Promise<void>; // gives one back; never creates a counter
   delete(key: string): Promise<void>;
 }
 
-/** Makes the counter of one kind: its key prefix and how many attempts a window allows. */
 export type CounterFactory = (prefix: string, points: number) => Counter;
 
 /**
@@ -39,9 +37,7 @@ export function memoryCounters(max: number, windowMs: number, now: () => number 
     },
   });
   const size = (prefix?: string) =>
-    prefix === undefined
-      ? windows.size
-      : [...windows.keys()].filter((k) => k.startsWith(`${prefix}:`)).length;
+    [...windows.keys()].filter((k) => prefix === undefined || k.startsWith(`${prefix}:`)).length;
   return { make, size };
 }
 

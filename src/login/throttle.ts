@@ -74,7 +74,6 @@ export function createAttemptLimiter(
     });
 
   return {
-    /** reserves one attempt; throttled once a counter is past its limit within the window */
     async attempt(username: string, ip: string): Promise<Verdict> {
       const client = clientKey(ip);
       // the address first: a refused request leaves no per-user counter behind, so a flood of
