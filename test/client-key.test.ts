@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey } from '../src/login/client-key';
+import { clientKey } from '../src/login/throttle';
 
 describe('clientKey', () => {
   it('keeps an IPv4 address as it is', () => {

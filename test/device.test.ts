@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDevice } from '../src/login/device';
+import { describeDevice } from '../src/login/start-login';
 
 describe('describeDevice', () => {
   it.each([

@@ -1,99 +1,99 @@
-import { type Request, Router } from 'express';
+import { type RequestHandler, Router } from 'express';
+import type { Config } from '../config';
 import { bodyErrors, bodyField, bodyParsers } from '../http/body';
 import { allow, reply } from '../http/replies';
-import { readCredentials } from '../login/credentials';
-import { current, requireLogin, signedOut } from '../login/current-login';
-import { signOut } from '../login/routes';
+import { passwordError, refuseForm, textError, verifyPassword } from '../login/attempt';
+import { type AuthDeps, current, requireLogin, signedOut, signOut } from '../login/current-login';
+import type { FormPage } from '../login/pages';
 import { regenerateSession, saveSession } from '../session';
-import type { User } from '../users/types';
-import { passwordChangedPage, passwordPage } from './pages';
-import { checkPassword, type ReauthDeps, refusePassword, requireRecentAuth } from './reauth';
-import { done } from './sessions-routes';
+import { confirmPage, passwordChangedPage, passwordPage } from './pages';
 
-type PasswordErrors = { currentPassword?: string; newPassword?: string };
-
-/** Reads {currentPassword, newPassword}; the new one must pass the signup rules. */
-function readPasswordChange(body: unknown, rules: ReauthDeps['config']['login'], user: User) {
-  const errors: PasswordErrors = {};
-  const current = bodyField(body, 'currentPassword');
-  if (current === undefined || current === '') errors.currentPassword = 'Current password is required';
-  else if (typeof current !== 'string') errors.currentPassword = 'Password must be a single text value';
-  // the signup rules for a password; only the password's verdict counts here
-  const next = bodyField(body, 'newPassword');
-  const checked = readCredentials({ username: user.username, password: next }, rules, 'signup');
-  const newError = checked.ok ? undefined : checked.errors.password;
-  if (newError) errors.newPassword = newError.replace(/^Password/, 'New password');
-  if (errors.currentPassword || errors.newPassword) return { ok: false as const, errors };
-  return { ok: true as const, current: current as string, next: next as string };
-}
+/** Why the user's password was refused (it counts against the login throttle, as a login does). */
+const refusal = (status: number, wrong = 'Wrong password') =>
+  status === 429 ? 'Too many attempts; try again later' : wrong;
 
 /**
- * Moves this browser's session to a new ID, keeping its count and login, as a login does: a copy of the
- * old cookie is worthless now.
+ * After requireLogin: passes when the password was entered within REAUTH_MAX_AGE_SECONDS (never, with
+ * `always`) or comes correct with the request. Before any lookup, so a 403 tells nothing of the target.
  */
-async function moveSession(req: Request): Promise<void> {
-  const { count, loginId } = req.session;
-  await regenerateSession(req, { count });
-  req.session.loginId = loginId;
-  await saveSession(req);
+export function requireRecentAuth(deps: AuthDeps, path: string, always = false): RequestHandler {
+  return async (req, res, next) => {
+    const { login, user } = current(res);
+    const password = bodyField(req.body, 'password');
+    // the form asking for the password posts back to the route asked for
+    const action = path.replace(':id', encodeURIComponent(String(req.params.id)));
+    const form: FormPage = (state) => confirmPage(action, state);
+    if (password === undefined || password === '') {
+      if (!always && deps.clock() - login.authAt < deps.config.login.reauthMaxAgeMs) return next();
+      return refuseForm(req, res, 403, { message: 'Confirm your password' }, form);
+    }
+    if (typeof password !== 'string') {
+      return refuseForm(req, res, 400, { message: 'Password must be a single text value' }, form);
+    }
+    const checked = await verifyPassword(deps, req, res, user.username, password, async () => user);
+    if (typeof checked === 'number') {
+      return refuseForm(req, res, checked, { message: refusal(checked) }, form);
+    }
+    // the login's own row records it, and must still be there to
+    if (!(await deps.users.confirmPassword(login.id, deps.clock()))) return signedOut(req, res);
+    next();
+  };
 }
 
-/** Changing the password and deleting the account. */
-export function accountRoutes(deps: ReauthDeps): Router {
+/** Reads {currentPassword, newPassword}; the new one must pass the signup rules. */
+function readPasswordChange(body: unknown, { passwordMinLength, passwordMaxLength }: Config['login']) {
+  const current = bodyField(body, 'currentPassword');
+  const next = bodyField(body, 'newPassword');
+  const errors = {
+    currentPassword: textError(current, 'Password', 'Current password is required'),
+    newPassword: passwordError(next, 'New password', passwordMinLength, passwordMaxLength),
+  };
+  if (errors.currentPassword || errors.newPassword) return { errors };
+  return { current: current as string, next: next as string };
+}
+
+/** Changing the password and deleting the account, each after the password is entered again. */
+export function accountRoutes(deps: AuthDeps): Router {
   const { config, users, hasher } = deps;
   const router = Router();
   const loggedIn = requireLogin(deps);
   const body = bodyParsers(config);
 
-  router
-    .route('/password')
-    .get(loggedIn, (req, res) =>
-      reply(req, res, 200, {
-        json: { fields: ['currentPassword', 'newPassword'] },
-        html: () => passwordPage(config),
-      }),
-    )
-    .post(body, loggedIn, async (req, res) => {
-      const { login, user } = current(res);
-      const input = readPasswordChange(req.body, config.login, user);
-      if (!input.ok) {
-        const { errors } = input;
-        return reply(req, res, 400, {
-          json: { error: 'Invalid input', fields: errors },
-          html: () => passwordPage(config, { errors }),
-        });
-      }
-      const check = await checkPassword(deps, req, user, input.current);
-      if (!check.ok) {
-        const form = (message: string) => passwordPage(config, { message });
-        return refusePassword(req, res, check, { form, wrong: 'Current password is wrong' });
-      }
-      const signedOutElsewhere = await users.changePassword(login.id, user.id, await hasher.hash(input.next));
-      if (signedOutElsewhere === undefined) return signedOut(req, res);
-      const from = req.sessionID.slice(0, 6);
-      await moveSession(req);
-      const to = req.sessionID.slice(0, 6);
-      reply(req, res, 200, {
-        json: { message: 'Password changed', signedOutElsewhere },
-        html: () => passwordChangedPage({ signedOutElsewhere, from, to }),
-      });
-    })
-    .all(allow('GET', 'HEAD', 'POST'));
+  const form: FormPage = (state) => passwordPage(config, state);
+  const fields = ['currentPassword', 'newPassword'];
+  const changePassword: RequestHandler = async (req, res) => {
+    const { login, user } = current(res);
+    const input = readPasswordChange(req.body, config.login);
+    if (input.errors) return refuseForm(req, res, 400, input, form);
+    const checked = await verifyPassword(deps, req, res, user.username, input.current, async () => user);
+    if (typeof checked === 'number') {
+      return refuseForm(req, res, checked, { message: refusal(checked, 'Current password is wrong') }, form);
+    }
+    const signedOutElsewhere = await users.changePassword(login.id, user.id, await hasher.hash(input.next));
+    if (signedOutElsewhere === undefined) return signedOut(req, res);
+    // a new session ID, keeping the count and login as a login does: a copy of the old cookie is worthless
+    const from = req.sessionID.slice(0, 6);
+    await regenerateSession(req, { count: req.session.count });
+    req.session.loginId = login.id;
+    await saveSession(req);
+    reply(req, res, 200, {
+      json: { message: 'Password changed', signedOutElsewhere },
+      html: () => passwordChangedPage(signedOutElsewhere, from, req.sessionID.slice(0, 6)),
+    });
+  };
+  const deleteAccount: RequestHandler = async (req, res) => {
+    const { login, user } = current(res);
+    if (!(await users.deleteUser(login.id, user.id))) return signedOut(req, res); // its logins go with it
+    await signOut(deps, req, res, { message: 'Account deleted' });
+  };
 
   router
-    .route('/account/delete')
-    .post(
-      body,
-      loggedIn,
-      requireRecentAuth(deps, { action: () => '/account/delete', always: true }),
-      async (req, res) => {
-        const { login, user } = current(res);
-        if (!(await users.deleteUser(login.id, user.id))) return signedOut(req, res); // its logins go with it
-        await signOut(deps, req, res);
-        done(req, res, { message: 'Account deleted' }, '/');
-      },
-    )
-    .all(allow('POST'));
+    .route('/password')
+    .get(loggedIn, (req, res) => reply(req, res, 200, { json: { fields }, html: () => form({}) }))
+    .post(body, loggedIn, changePassword)
+    .all(allow('GET', 'HEAD', 'POST'));
+  const recentAuth = requireRecentAuth(deps, '/account/delete', true);
+  router.route('/account/delete').post(body, loggedIn, recentAuth, deleteAccount).all(allow('POST'));
 
   router.use(bodyErrors);
   return router;

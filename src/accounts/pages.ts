@@ -1,34 +1,24 @@
 import type { Config } from '../config';
 import { html, page, type SafeHtml } from '../http/html';
-import { fieldError, formAlert } from '../login/pages';
-import type { ListedSession } from './session-list';
+import { type FormState, fieldError, formAlert } from '../login/pages';
+import type { ListedSession } from './sessions-routes';
 
-// "1 Dec 2026, 10:07 UTC": short enough for a table cell; the full time is in the datetime attribute
-const shortTime = (iso: string) => {
-  const d = new Date(iso);
-  const day = d.toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
-  return `${day}, ${d.toISOString().slice(11, 16)}\u00a0UTC`; // the time and its zone on one line
-};
-const time = (iso: string) => html`<time datetime="${iso}">${shortTime(iso)}</time>`;
-const kind = (persistent: boolean) => (persistent ? 'kept signed in' : 'until the browser closes');
+const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
+// "1 Dec 2026, 10:07 UTC" on one line, for a table cell; the full time is in the datetime attribute
+const time = (iso: string) =>
+  html`<time datetime="${iso}">${day.format(new Date(iso))}, ${iso.slice(11, 16)}\u00a0UTC</time>`;
 
 function row(s: ListedSession): SafeHtml {
   const action = s.current
     ? html`<strong>this device</strong>`
     : html`<form method="post" action="/sessions/${encodeURIComponent(s.id)}/revoke"><button type="submit">Sign out</button></form>`;
   return html`<tr${s.current ? html` class="current"` : ''}>
-<td>${s.device}<br><small>${s.ip ?? 'unknown address'} · ${kind(s.persistent)}</small></td>
+<td>${s.device}<br><small>${s.ip ?? 'unknown address'} · ${s.persistent ? 'kept signed in' : 'until the browser closes'}</small></td>
 <td>${time(s.createdAt)}</td><td>${time(s.lastActiveAt)}</td><td>${action}</td>
 </tr>
 `;
 }
 
-/** The user's sessions with a sign-out button on each other one. */
 export const sessionsPage = (sessions: ListedSession[]) =>
   page(
     'Your sessions',
@@ -43,11 +33,10 @@ ${sessions.map(row)}</tbody>
 <p><a href="/profile">Profile</a> · <a href="/password">Change password</a> · <a href="/">Home</a></p>`,
   );
 
-/** Asks for the password again before a sensitive action; posts back to the same action. */
-export const confirmPage = (action: string, message: string) =>
+export const confirmPage = (action: string, { message }: FormState) =>
   page(
     'Confirm your password',
-    html`<p role="alert"><strong>${message}</strong></p>
+    html`${formAlert(message)}
 <form method="post" action="${action}">
 <p><label>Password <input type="password" name="password" required autocomplete="current-password"></label></p>
 <p><button type="submit">Confirm</button></p>
@@ -55,13 +44,7 @@ export const confirmPage = (action: string, message: string) =>
 <p><a href="/sessions">Your sessions</a> · <a href="/profile">Profile</a></p>`,
   );
 
-interface PasswordState {
-  errors?: { currentPassword?: string; newPassword?: string };
-  message?: string;
-}
-
-/** The password change form: the current password, and a new one under the signup rules. */
-export const passwordPage = (config: Config, state: PasswordState = {}) => {
+export const passwordPage = (config: Config, state: FormState = {}) => {
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
   return page(
     'Change password',
@@ -76,16 +59,7 @@ export const passwordPage = (config: Config, state: PasswordState = {}) => {
   );
 };
 
-/** After a password change: what ended, and that this browser's session moved to a new ID. */
-export const passwordChangedPage = ({
-  signedOutElsewhere: n,
-  from,
-  to,
-}: {
-  signedOutElsewhere: number;
-  from: string;
-  to: string;
-}) =>
+export const passwordChangedPage = (n: number, from: string, to: string) =>
   page(
     'Password changed',
     html`<p role="status" id="password-changed">Your password was changed.

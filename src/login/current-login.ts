@@ -1,60 +1,66 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { html, page } from '../http/html';
-import { noStore, prefersHtml, reply } from '../http/replies';
+import { noStore, prefersHtml, sendJson } from '../http/replies';
+import { destroySession } from '../session';
 import type { Login, User, UserStore } from '../users/types';
+import type { PasswordHasher } from './password';
+import type { AttemptLimiter } from './throttle';
 
-export interface LoginDeps {
+export interface AuthDeps {
   config: Config;
   users: UserStore;
-  /** ms since epoch; injected so tests can move time */
-  clock: () => number;
+  clock: () => number; // ms since epoch; injected so tests can move time
+  hasher: PasswordHasher;
+  limiter: AttemptLimiter;
 }
 
-/** The login requireLogin found for this request, and its user. */
-export interface Current {
-  login: Login;
-  user: User;
-}
-
-/**
- * This browser's login ended elsewhere (signed out from another device, a password change, the
- * account deleted, or the per-user cap): the session forgets it but keeps the rest (the count), and
- * the next page says so once. Answers 401, or 303 to /login in a browser.
- */
-export function signedOut(req: Request, res: Response): void {
-  delete req.session.loginId;
-  req.session.notice = 'signed-out';
-  notLoggedIn(req, res);
-}
-
-function notLoggedIn(req: Request, res: Response): void {
+/** A per-user answer: a browser is sent on to `location` (303), a JSON client gets `json`. */
+export function redirectOrJson(req: Request, res: Response, location: string, json: unknown, status = 200) {
   noStore(res);
-  if (prefersHtml(req)) return void res.vary('Accept').redirect(303, '/login');
-  reply(req, res, 401, {
-    json: { error: 'Login required' },
-    html: () => page('Login required', html`<p><a href="/login">Log in</a></p>`),
-  });
+  res.vary('Accept');
+  if (prefersHtml(req)) return res.redirect(303, location);
+  sendJson(res.status(status), json);
 }
 
-/**
- * Logged in means: the session's login id names a live login of a live user, read with its user in
- * one query. Lets those through with res.locals.login and res.locals.user set; others get 401.
- */
-export function requireLogin({ users, clock }: LoginDeps): RequestHandler {
+/** Logged in means: the session's login id names a live login of a live user (one query, with the user). */
+export function requireLogin({ users, clock }: AuthDeps): RequestHandler {
   return async (req, res, next) => {
     const { loginId } = req.session;
     const found = loginId === undefined ? undefined : await users.findLogin(loginId, clock());
-    if (!found) return loginId === undefined ? notLoggedIn(req, res) : signedOut(req, res);
+    if (!found) return loginId === undefined ? loginRequired(req, res) : signedOut(req, res);
     noStore(res);
-    res.locals.login = found.login;
+    res.locals.login = found.login; // the inspector's panel reads these too
     res.locals.user = found.user;
     next();
   };
 }
 
+const loginRequired = (req: Request, res: Response) =>
+  redirectOrJson(req, res, '/login', { error: 'Login required' }, 401);
+
 /** What requireLogin found for this request. */
-export const current = (res: Response): Current => ({
-  login: res.locals.login as Login,
-  user: res.locals.user as User,
-});
+export const current = (res: Response) => res.locals as { login: Login; user: User };
+
+/** This browser's login ended elsewhere: the session forgets it, keeps its count, and the next form says so. */
+export function signedOut(req: Request, res: Response): void {
+  delete req.session.loginId;
+  req.session.notice = 'signed-out';
+  loginRequired(req, res);
+}
+
+export function takeNotice(req: Request): string | undefined {
+  if (req.session.notice !== 'signed-out') return undefined;
+  delete req.session.notice;
+  return 'This browser was signed out: its login expired, or was ended on another device, by a password change or by deleting the account.';
+}
+
+/**
+ * Ends this login and its session, then answers. The row goes first, so a failure after it still leaves
+ * the browser signed out; Clear-Site-Data makes the browser drop what it cached of the signed-in pages.
+ */
+export async function signOut(deps: AuthDeps, req: Request, res: Response, json: unknown, location = '/') {
+  if (req.session.loginId !== undefined) await deps.users.endLogin(req.session.loginId);
+  await destroySession(req, res, deps.config);
+  res.set('Clear-Site-Data', deps.config.login.clearSiteCookies ? '"cache", "cookies"' : '"cache"');
+  redirectOrJson(req, res, location, json);
+}

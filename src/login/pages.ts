@@ -1,18 +1,18 @@
+import type { SessionData } from 'express-session';
 import type { Config } from '../config';
-import { html, page, type SafeHtml } from '../http/html';
+import { html, page } from '../http/html';
 import type { Login, User } from '../users/types';
-import type { FieldErrors } from './credentials';
 
-interface FormState {
+/** What a form shows again: the name typed, errors by field, what went wrong before. */
+export interface FormState {
   username?: string;
-  errors?: FieldErrors;
-  /** a message about the whole form, e.g. a failed login */
+  errors?: Record<string, string | undefined>;
   message?: string;
-  /** what happened before this form, e.g. this browser was signed out elsewhere */
   notice?: string | undefined;
 }
 
-/** A field's error after its input, or nothing. */
+export type FormPage = (state: FormState) => string;
+
 export const fieldError = (message: string | undefined) =>
   message ? html` <strong class="error">${message}</strong>` : '';
 
@@ -20,11 +20,14 @@ export const fieldError = (message: string | undefined) =>
 export const formAlert = (message: string | undefined) =>
   message ? html`<p role="alert"><strong>${message}</strong></p>` : '';
 
-function credentialsForm(action: '/login' | '/signup', config: Config, state: FormState): SafeHtml {
-  const signup = action === '/signup';
+export function credentialsPage(purpose: 'signup' | 'login', config: Config, state: FormState = {}) {
+  const signup = purpose === 'signup';
+  const title = signup ? 'Sign up' : 'Log in';
   const { passwordMinLength: min, passwordMaxLength: max } = config.login;
-  return html`${state.notice ? html`<p role="status" id="notice">${state.notice}</p>` : ''}${formAlert(state.message)}
-<form method="post" action="${action}">
+  return page(
+    title,
+    html`${state.notice ? html`<p role="status" id="notice">${state.notice}</p>` : ''}${formAlert(state.message)}
+<form method="post" action="/${purpose}">
 <p><label>Username <input name="username" autocomplete="username" required minlength="3" maxlength="32"
   value="${state.username ?? ''}"></label>${fieldError(state.errors?.username)}</p>
 <p><label>Password <input type="password" name="password" required maxlength="${max}"
@@ -32,48 +35,31 @@ function credentialsForm(action: '/login' | '/signup', config: Config, state: Fo
 ${signup ? html`<p><small>${min} to ${max} characters; a passphrase of a few words is good.</small></p>` : ''}
 <p><label class="check"><input type="checkbox" name="remember" value="1"> Keep me signed in</label>
 <small>Otherwise you are signed out when the browser closes.</small></p>
-<p><button type="submit">${signup ? 'Sign up' : 'Log in'}</button></p>
-</form>`;
+<p><button type="submit">${title}</button></p>
+</form>
+${
+  signup
+    ? html`<p>Already have an account? <a href="/login">Log in</a> · <a href="/">Home</a></p>`
+    : html`<p>No account yet? <a href="/signup">Sign up</a> · <a href="/">Home</a></p>`
+}`,
+  );
 }
 
-export const loginPage = (config: Config, state: FormState = {}) =>
-  page(
-    'Log in',
-    html`${credentialsForm('/login', config, state)}
-<p>No account yet? <a href="/signup">Sign up</a> · <a href="/">Home</a></p>`,
-  );
-
-export const signupPage = (config: Config, state: FormState = {}) =>
-  page(
-    'Sign up',
-    html`${credentialsForm('/signup', config, state)}
-<p>Already have an account? <a href="/login">Log in</a> · <a href="/">Home</a></p>`,
-  );
-
-/** A POST form, because logging out changes state and must not be a link a page can trigger. */
-export const logoutButton = html`<form method="post" action="/logout"><button type="submit">Log out</button></form>`;
-
-/** What the profile shows of this session: its ID prefix now, the one the last login replaced, and the count. */
-export interface ProfileSession {
-  idPrefix: string;
-  previousIdPrefix?: string | undefined;
-  count?: number | undefined;
-}
-
-const idChange = ({ idPrefix, previousIdPrefix, count }: ProfileSession) =>
+const idChange = (idPrefix: string, { previousIdPrefix, count }: Partial<SessionData>) =>
   previousIdPrefix
     ? html`<p id="id-change">Your session ID moved from <code>${previousIdPrefix}</code> to
 <code>${idPrefix}</code> at your last sign-in or password change: an ID planted before then is now worthless.
 ${count === undefined ? '' : html`Your count (${count}) came along.`}</p>`
     : '';
 
-export const profilePage = (user: User, login: Login, session: ProfileSession) =>
+/** Logging out is a POST form: it changes state, so it must not be a link a page can trigger. */
+export const profilePage = (user: User, login: Login, idPrefix: string, session: Partial<SessionData>) =>
   page(
     'Your profile',
     html`<p>You are logged in as <strong id="username">${user.username}</strong>
 since <time id="login-at" datetime="${new Date(login.createdAt).toISOString()}">${new Date(login.createdAt).toUTCString().replace('GMT', 'UTC')}</time>.</p>
-${idChange(session)}
-${logoutButton}
+${idChange(idPrefix, session)}
+<form method="post" action="/logout"><button type="submit">Log out</button></form>
 <p><a href="/sessions">Your sessions</a> · <a href="/password">Change password</a> · <a href="/increment">Session counter</a> · <a href="/">Home</a></p>
 <h2>Delete your account</h2>
 <form method="post" action="/account/delete">

@@ -1,51 +1,26 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { createSemaphore } from './semaphore';
 
-export interface PasswordHasher {
-  /** a self-describing hash of a fresh random salt and the password; `signal`: give up if still waiting */
-  hash(password: string, signal?: AbortSignal): Promise<string>;
-  /** whether the password matches the stored hash; takes the same time whatever the answer */
-  verify(stored: string, password: string, signal?: AbortSignal): Promise<boolean>;
-  /** whether a stored hash was made with weaker parameters than the current ones: rehash it at login */
-  needsRehash(stored: string): boolean;
-  /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
-  readonly dummy: string;
-}
-
-export interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
+type ScryptParams = { N: number; r: number; p: number };
 
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const MAX_N = 2 ** 24; // a corrupt row must not make us allocate gigabytes
-// hashes allowed to queue per running one: at OWASP's cost the last in line waits 16 hash times, a few
-// seconds; a longer queue would only answer clients that already gave up
-const WAITING_PER_SLOT = 16;
-// but never fewer than with two running (the old default): fewer hashes at once must mean a longer
-// wait, not 503s for a burst of logins that fitted before
-const MIN_WAITING = 2 * WAITING_PER_SLOT;
 
-/** How many hashes may wait for a slot when `concurrency` run at once. */
-export const hashQueueLength = (concurrency: number) => Math.max(MIN_WAITING, WAITING_PER_SLOT * concurrency);
+/**
+ * How many hashes may wait when `concurrency` run: 16 each (at OWASP's cost a few seconds; longer would
+ * answer clients that gave up), and never fewer than with two running, so fewer threads wait longer.
+ */
+export const hashQueueLength = (concurrency: number) => Math.max(32, 16 * concurrency);
 
-function derive(
-  password: string,
-  salt: Buffer,
-  { N, r, p }: ScryptParams,
-  keylen = KEY_BYTES,
-): Promise<Buffer> {
-  // scrypt needs about 128 * N * r bytes; Node's default cap (32 MiB) is below OWASP's N = 2^17
-  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r };
-  return new Promise((resolve, reject) => {
-    // the callback form runs on libuv's thread pool, so the event loop keeps serving
-    scrypt(password.normalize('NFKC'), salt, keylen, options, (err, key) =>
+// the callback form runs on libuv's thread pool, so the event loop keeps serving; scrypt needs about
+// 128 * N * r bytes, and Node's default cap (32 MiB) is below OWASP's N = 2^17
+const derive = (password: string, salt: Buffer, { N, r, p }: ScryptParams, keylen = KEY_BYTES) =>
+  new Promise<Buffer>((resolve, reject) =>
+    scrypt(password.normalize('NFKC'), salt, keylen, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
       err ? reject(err) : resolve(key),
-    );
-  });
-}
+    ),
+  );
 
 const encode = ({ N, r, p }: ScryptParams, salt: Buffer, key: Buffer) =>
   `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
@@ -71,12 +46,12 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
   return { params, salt, key };
 }
 
+export type PasswordHasher = ReturnType<typeof createPasswordHasher>;
+
 /**
- * scrypt from node:crypto, stored with its parameters so they can be raised later (old hashes keep
- * verifying with theirs). At most `concurrency` hashes run at once and hashQueueLength() more
- * queue; past that, or after `maxWaitMs` in the queue, a hash fails with BusyError (503), so a flood
- * can neither queue without bound nor keep a client waiting longer than it would stay. A hash whose
- * `signal` aborts while it waits (its client left) leaves the queue with the signal's reason.
+ * scrypt, stored with its parameters so they can be raised later (old hashes keep verifying with
+ * theirs). At most `concurrency` hashes run at once and hashQueueLength() more wait, at most
+ * `maxWaitMs`: past that BusyError (503), so a flood neither queues without bound nor outwaits its client.
  */
 export function createPasswordHasher({
   cost,
@@ -86,25 +61,27 @@ export function createPasswordHasher({
   cost: number;
   concurrency: number;
   maxWaitMs?: number;
-}): PasswordHasher {
+}) {
   const params: ScryptParams = { N: cost, r: 8, p: 1 };
   const limit = createSemaphore(concurrency, hashQueueLength(concurrency), maxWaitMs);
 
   return {
+    /** a well-formed hash of nobody's password, so an unknown user costs one verify like a known one */
     dummy: encode(params, randomBytes(SALT_BYTES), randomBytes(KEY_BYTES)),
 
-    async hash(password, signal) {
+    async hash(password: string, signal?: AbortSignal): Promise<string> {
       const salt = randomBytes(SALT_BYTES);
       return encode(params, salt, await limit(() => derive(password, salt, params), signal));
     },
 
-    async verify(stored, password, signal) {
+    /** takes the same time whatever the answer */
+    async verify(stored: string, password: string, signal?: AbortSignal): Promise<boolean> {
       const { params: theirs, salt, key } = parseHash(stored);
       const candidate = await limit(() => derive(password, salt, theirs, key.length), signal);
       return timingSafeEqual(candidate, key);
     },
 
-    needsRehash(stored) {
+    needsRehash(stored: string): boolean {
       const { params: theirs } = parseHash(stored);
       return theirs.N < params.N || theirs.r < params.r || theirs.p < params.p;
     },

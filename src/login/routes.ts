@@ -1,65 +1,40 @@
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { bodyErrors, bodyParsers } from '../http/body';
-import { allow, noStore, prefersHtml, reply, sendJson } from '../http/replies';
-import { destroySession } from '../session';
-import { type AuthDeps, credentialsForm } from './attempt';
-import { current, type LoginDeps, requireLogin } from './current-login';
-import { login } from './login';
-import { profilePage } from './pages';
-import { signup } from './signup';
-
-export type { AuthDeps };
-
-/**
- * Ends the session's login and the session (logout, sign out everywhere, account deletion): the login
- * row first, so a failure after it still leaves the browser signed out; then req.session.destroy();
- * and `Clear-Site-Data: "cache"` so the browser drops what it cached of the signed-in pages.
- */
-export async function signOut({ config, users }: LoginDeps, req: Request, res: Response): Promise<void> {
-  if (req.session.loginId !== undefined) await users.endLogin(req.session.loginId);
-  await destroySession(req, res, config);
-  res.set('Clear-Site-Data', config.login.clearSiteCookies ? '"cache", "cookies"' : '"cache"');
-  noStore(res);
-}
-
-/** POST /logout: ends the session; a browser goes home, which says what happened. */
-const logout =
-  (deps: AuthDeps): RequestHandler =>
-  async (req, res) => {
-    await signOut(deps, req, res);
-    if (prefersHtml(req)) return res.vary('Accept').redirect(303, '/?logged-out');
-    sendJson(res.vary('Accept'), { message: 'Logged out' });
-  };
-
-/** GET /profile (behind requireLogin): who is logged in and since when. */
-const profile: RequestHandler = (req, res) => {
-  const { user, login } = current(res);
-  reply(req, res, 200, {
-    json: { user: { username: user.username }, loginAt: new Date(login.createdAt).toISOString() },
-    html: () =>
-      profilePage(user, login, {
-        idPrefix: req.sessionID.slice(0, 6), // the one part of an ID the app shows
-        previousIdPrefix: req.session.previousIdPrefix,
-        count: req.session.count,
-      }),
-  });
-};
+import { allow, reply } from '../http/replies';
+import { login, signup } from './attempt';
+import { type AuthDeps, current, requireLogin, signOut, takeNotice } from './current-login';
+import { credentialsPage, profilePage } from './pages';
 
 /** Signup, login, logout and the profile page: forms and pages for browsers, JSON for JSON clients. */
 export function authRoutes(deps: AuthDeps): Router {
   const router = Router();
   const body = bodyParsers(deps.config);
-  router
-    .route('/signup')
-    .get(credentialsForm('signup', deps))
-    .post(body, signup(deps))
-    .all(allow('GET', 'HEAD', 'POST'));
-  router
-    .route('/login')
-    .get(credentialsForm('login', deps))
-    .post(body, login(deps))
-    .all(allow('GET', 'HEAD', 'POST'));
-  router.route('/logout').post(logout(deps)).all(allow('POST')); // GET never logs out: a link or an image on any page could
+  const formMethods = allow('GET', 'HEAD', 'POST');
+  // the form, or the fields a JSON client sends
+  const form =
+    (purpose: 'signup' | 'login'): RequestHandler =>
+    (req, res) => {
+      const notice = takeNotice(req);
+      reply(req, res, 200, {
+        json: { fields: ['username', 'password'], notice },
+        html: () => credentialsPage(purpose, deps.config, { notice }),
+      });
+    };
+  // a browser goes home, which says what happened
+  const logout: RequestHandler = (req, res) =>
+    signOut(deps, req, res, { message: 'Logged out' }, '/?logged-out');
+  const profile: RequestHandler = (req, res) => {
+    const { user, login } = current(res);
+    const idPrefix = req.sessionID.slice(0, 6); // the one part of an ID the app shows
+    reply(req, res, 200, {
+      json: { user: { username: user.username }, loginAt: new Date(login.createdAt).toISOString() },
+      html: () => profilePage(user, login, idPrefix, req.session),
+    });
+  };
+
+  router.route('/signup').get(form('signup')).post(body, signup(deps)).all(formMethods);
+  router.route('/login').get(form('login')).post(body, login(deps)).all(formMethods);
+  router.route('/logout').post(logout).all(allow('POST')); // GET never logs out: a link or an image could
   router.route('/profile').get(requireLogin(deps), profile).all(allow('GET', 'HEAD'));
   router.use(bodyErrors);
   return router;

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { HttpError } from '../errors';
 
 /** No slot for the task, in place or in time: a fast 503 the client may retry, never a growing wait. */
@@ -9,47 +10,41 @@ export class BusyError extends HttpError {
   }
 }
 
+/** Aborts when the client leaves unanswered, so a hash still waiting is not spent on nobody. */
+export function whenClientLeaves(req: Request): AbortSignal {
+  const gone = new AbortController();
+  req.res?.once('close', () => {
+    if (!req.res?.writableEnded) gone.abort(new BusyError('client closed the connection'));
+  });
+  return gone.signal;
+}
+
 /**
- * Runs at most `limit` tasks at once; up to `maxWaiting` more wait their turn in order, and any
- * beyond that are refused at once with BusyError. A task that has waited `maxWaitMs` without a slot
- * leaves with BusyError; one whose `signal` aborts leaves with the signal's reason. Either way its
- * task never runs; a task already running is never cut short.
+ * Runs at most `limit` tasks at once; up to `maxWaiting` more wait in order, any beyond get BusyError.
+ * A task that waits `maxWaitMs`, or whose `signal` aborts, leaves the line and never runs; a running
+ * task is never cut short.
  */
-export function createSemaphore(
-  limit: number,
-  maxWaiting = Number.POSITIVE_INFINITY,
-  maxWaitMs = Number.POSITIVE_INFINITY,
-) {
+export function createSemaphore(limit: number, maxWaiting = Infinity, maxWaitMs = Infinity) {
   let running = 0;
   const waiting: Array<() => void> = [];
 
-  const release = () => {
-    const next = waiting.shift();
-    if (next)
-      next(); // hand the slot straight on
-    else running--;
-  };
-
   const queue = (signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      const leave = (err: unknown) => {
-        waiting.splice(waiting.indexOf(grant), 1);
-        done();
-        reject(err);
-      };
       const grant = () => {
-        done();
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve();
+      };
+      const leave = (err: unknown) => {
+        reject(err); // first, so that grant only cleans up
+        waiting.splice(waiting.indexOf(grant), 1);
+        grant();
       };
       const onAbort = () => leave(signal?.reason);
       // setTimeout would fire at once for an infinite delay, so no timer at all then
       const timer = Number.isFinite(maxWaitMs)
         ? setTimeout(() => leave(new BusyError(`waited ${maxWaitMs} ms for a password hash`)), maxWaitMs)
         : undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
       signal?.addEventListener('abort', onAbort, { once: true });
       waiting.push(grant);
     });
@@ -62,7 +57,9 @@ export function createSemaphore(
     try {
       return await task();
     } finally {
-      release();
+      const next = waiting.shift(); // the first in line takes the slot straight on
+      if (next) next();
+      else running--;
     }
   };
 }

@@ -3,28 +3,20 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisClient } from '../redis';
 
 /** One kind of attempt counter (per user, per IP, ...): fixed windows from the first counted attempt. */
-export interface Counter {
-  /** counts one; the ms left in the window when that is past the limit, else undefined */
-  consume(key: string): Promise<number | undefined>;
-  /** gives one back; never creates a counter */
-  reward(key: string): Promise<void>;
+interface Counter {
+  consume(key: string): Promise<number | undefined>; // counts one; past the limit, the ms left in the window
+  reward(key: string): Promise<void>; // gives one back; never creates a counter
   delete(key: string): Promise<void>;
 }
 
-/** Makes the counter of one kind: its key prefix and how many attempts a window allows. */
 export type CounterFactory = (prefix: string, points: number) => Counter;
-
-interface Window {
-  count: number;
-  endsAt: number;
-}
 
 /**
  * Counters in this process, every kind in one LRU of at most `max`: a flood of new keys evicts the
  * least recently used counter instead of growing the heap. `size` says how many are held.
  */
 export function memoryCounters(max: number, windowMs: number, now: () => number = Date.now) {
-  const windows = new LRUCache<string, Window>({ max });
+  const windows = new LRUCache<string, { count: number; endsAt: number }>({ max });
   const make: CounterFactory = (prefix, points) => ({
     async consume(key) {
       const at = now();
@@ -44,11 +36,8 @@ export function memoryCounters(max: number, windowMs: number, now: () => number 
       windows.delete(`${prefix}:${key}`);
     },
   });
-  /** counters held, of one kind (by its prefix) or of all */
   const size = (prefix?: string) =>
-    prefix === undefined
-      ? windows.size
-      : [...windows.keys()].filter((k) => k.startsWith(`${prefix}:`)).length;
+    [...windows.keys()].filter((k) => prefix === undefined || k.startsWith(`${prefix}:`)).length;
   return { make, size };
 }
 

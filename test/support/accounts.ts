@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { expect } from 'vitest';
-import type { ListedSession } from '../../src/accounts/session-list';
+import type { ListedSession } from '../../src/accounts/sessions-routes';
 
 export const PASSWORD = 'correct horse battery staple';
 export const NEW_PASSWORD = 'a brand new passphrase';
