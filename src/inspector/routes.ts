@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { html, page } from '../http/html';
 import { allow, noStore, reply } from '../http/replies';
-import { inspect } from '.';
+import { inspect } from './inspect';
 
 /** GET /session: the inspector panel as a page of its own, or as JSON. */
 export function inspectorRoutes(): Router {
