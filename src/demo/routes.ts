@@ -29,13 +29,9 @@ export function demoRoutes({ config, users }: { config: Config; users: UserStore
       const { count } = req.session;
       reply(req, res, 200, {
         json: { count },
+        // the server cannot see a host mismatch: say which host this was
         html: () =>
-          counterPage({
-            count,
-            sid: req.sessionID,
-            config,
-            host: (req.headers.host ?? 'an unknown host').slice(0, 100), // the server cannot see a host mismatch: say which
-          }),
+          counterPage(config, count, req.sessionID, (req.headers.host ?? 'an unknown host').slice(0, 100)),
       });
     })
     .all(allow('GET', 'HEAD'));
