@@ -74,10 +74,10 @@ export function createApp({
   // middleware
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
-  app.use(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs })); // before sessions: probes never create or load one
+  app.use(healthRoutes(checks, config.store.timeoutMs, stopping)); // before sessions: probes never create or load one
   app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
-  app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
+  app.use(crossOriginProtection(config.login.allowedOrigins, ['/increment', '/clear'])); // GETs that change state
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
 

@@ -10,16 +10,12 @@ export interface ReadinessChecks {
   users?: () => Promise<void>;
 }
 
-export interface HealthOptions {
-  checks: ReadinessChecks;
-  /** aborted on SIGTERM: readiness fails at once so the balancer stops sending new visitors */
-  stopping?: AbortSignal;
-  /** deadline per check, so a silent backend cannot hang the probe */
-  timeoutMs: number;
-}
-
-/** Probes for load balancers: liveness never touches a backend; readiness asks each one. */
-export function healthRoutes({ checks, stopping, timeoutMs }: HealthOptions): Router {
+/**
+ * Probes for load balancers: liveness never touches a backend; readiness asks each one, within
+ * timeoutMs so a silent backend cannot hang the probe, and fails at once when `stopping` is aborted
+ * (SIGTERM), so the balancer stops sending new visitors.
+ */
+export function healthRoutes(checks: ReadinessChecks, timeoutMs: number, stopping?: AbortSignal): Router {
   const router = Router();
   router
     .route('/healthz')
@@ -30,14 +26,12 @@ export function healthRoutes({ checks, stopping, timeoutMs }: HealthOptions): Ro
   router
     .route('/readyz')
     .get(async (_req, res) => {
-      const probes = Object.entries(checks).map(async ([name, check]) => {
-        const up = await withDeadline(Promise.resolve().then(check), timeoutMs, `${name} check`).then(
-          () => true,
-          () => false,
+      const probe = ([name, check]: [string, () => Promise<void>]) =>
+        withDeadline(Promise.resolve().then(check), timeoutMs, `${name} check`).then(
+          () => [name, 'ok'],
+          () => [name, 'down'],
         );
-        return [name, up ? 'ok' : 'down'] as const;
-      });
-      const report = Object.fromEntries(await Promise.all(probes));
+      const report = Object.fromEntries(await Promise.all(Object.entries(checks).map(probe)));
       const status = stopping?.aborted
         ? 'shutting down'
         : report.sessions === 'ok'

@@ -10,8 +10,7 @@ export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === '
 export function sendJson(res: Response, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
   res.setHeader('Content-Type', 'application/json; charset=utf-8'); // Node's own: res.set looks up a charset
-  // stated, not left to Node: express-session's res.end wrapper may write the body before it ends
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.setHeader('Content-Length', Buffer.byteLength(text)); // else express-session's end wrapper may send it chunked
   res.end(text);
 }
 
@@ -77,24 +76,19 @@ export const notFound: RequestHandler = (req, res) => replyMessage(req, res, 404
 export function createErrorHandler(clock: () => number = Date.now): ErrorRequestHandler {
   const throttle = createLogThrottle(clock);
   return (err, req, res, next) => {
+    const reason = err?.reason ?? err?.message;
     if (res.headersSent) {
       // express-session saves or touches inside res.end: the answer is out, so log it and keep it
       throttle('session save after the answer', (failures) =>
-        req.log.warn(
-          { failures, reason: err?.reason ?? err?.message },
-          'session store failed after the answer',
-        ),
+        req.log.warn({ failures, reason }, 'session store failed after the answer'),
       );
       return res.writableEnded ? undefined : next(err); // half sent: Express ends the connection
     }
-    // body-parser and friends mark client errors with status/expose
-    const status: number = err instanceof HttpError ? err.status : (err?.status ?? err?.statusCode ?? 500);
+    const status: number = err?.status ?? err?.statusCode ?? 500; // body-parser and friends set status/expose too
     const safe = err instanceof HttpError || (status < 500 && err?.expose === true);
     if (status === 503) {
       const kind = err instanceof HttpError ? err.message : 'Service Unavailable';
-      throttle(kind, (refusals) =>
-        req.log.warn({ kind, refusals, reason: err?.reason ?? err?.message }, 'service unavailable'),
-      );
+      throttle(kind, (refusals) => req.log.warn({ kind, refusals, reason }, 'service unavailable'));
     } else if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.debug({ err: { message: err?.message, status } }, 'client error');
     if (err instanceof HttpError) res.set(err.headers);

@@ -5,19 +5,13 @@ import { StartError } from '../errors';
 
 const IDLE_SWEEP_MS = 250;
 
-export interface HttpServer {
-  server: Server;
-  /**
-   * Stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
-   * responses say Connection: close so keep-alive clients do not reuse a closing socket) and resolves
-   * once every connection is gone.
-   * Connections still open after limits.shutdownTimeoutMs are cut.
-   */
-  drain(): Promise<void>;
-}
-
-/** The HTTP server with every limit set on purpose (see the table in the README). */
-export function createHttpServer(app: RequestListener, limits: Config['limits']): HttpServer {
+/**
+ * The HTTP server with every limit set on purpose (docs/limits-and-shutdown.md), and its drain: stop
+ * accepting, close idle keep-alive connections, let in-flight requests finish (their responses say
+ * Connection: close, so no client reuses a closing socket), resolve once every connection is gone;
+ * cut what is still open after limits.shutdownTimeoutMs.
+ */
+export function createHttpServer(app: RequestListener, limits: Config['limits']) {
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   // one listener for every response ('close' comes once), not a closure and a once() wrapper each
@@ -42,8 +36,8 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
   );
   server.maxRequestsPerSocket = 0; // no cap: keep-alive is bounded by keepAliveTimeout instead
 
-  const drain = () =>
-    new Promise<void>((resolve) => {
+  const drain = (): Promise<void> =>
+    new Promise((resolve) => {
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       // net's close, not http's: http's also drops idle keep-alive sockets at once, and one whose next
