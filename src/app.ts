@@ -10,10 +10,7 @@ import { healthRoutes, type ReadinessChecks } from './http/probes';
 import { createErrorHandler, noStoreWithCookies, notFound } from './http/replies';
 import { requestLogger } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
-import { howItWorksRoutes } from './inspector/how-it-works';
-import { inspectRequests } from './inspector/inspect';
 import { inspectorRoutes } from './inspector/routes';
-import { storeRoutes } from './inspector/store';
 import { MemoryLock } from './lock/memory';
 import { serializeSessions } from './lock/middleware';
 import type { SessionLock } from './lock/types';
@@ -98,15 +95,12 @@ export function createApp({
       },
     }),
   );
-  app.use(inspectRequests(config)); // notes the session as it arrived, for the inspector panel
+  app.use(inspectorRoutes({ config, store, users })); // notes the session as it arrived, for the panel on every page
 
   // routes
   const deps = { config, users, hasher, clock, limiter };
   app.use(demoRoutes({ config, users }));
   app.use(authRoutes(deps));
-  app.use(inspectorRoutes());
-  app.use(howItWorksRoutes());
-  app.use(storeRoutes({ config, store, users })); // every visitor's session, for the lesson (development)
   app.use(yourSessionsRoutes(deps));
   app.use(accountRoutes(deps));
 

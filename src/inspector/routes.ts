@@ -1,28 +1,105 @@
-import { Router } from 'express';
-import { html, page } from '../http/html';
-import { allow, noStore, reply } from '../http/replies';
-import { inspect } from './inspect';
+import { isIP } from 'node:net';
+import { type Request, Router } from 'express';
+import type { Config } from '../config';
+import { withDeadline } from '../deadline';
+import { allow, noStore, prefersHtml, reply } from '../http/replies';
+import { describeStore } from '../stores/describe';
+import type { HashedKeyStore } from '../stores/hashed-keys';
+import { storeKey } from '../stores/key';
+import type { UserStore } from '../users/types';
+import { type Arrival, dataOf, inspect } from './inspect';
+import { howItWorksPage, sessionPage, storePage, WORKFLOW_STEPS } from './pages';
+import { inspectorPanel } from './panel';
 
-/** GET /session: the inspector panel as a page of its own, or as JSON. */
-export function inspectorRoutes(): Router {
+interface Deps {
+  config: Config;
+  store: HashedKeyStore;
+  users: UserStore;
+}
+
+const OPEN_ON = new Set(['/increment', '/session']);
+
+// the socket's own address: req.ip can be set by a header when TRUST_PROXY is on
+export const isLoopback = (address = '') =>
+  isIP(address) !== 0 && (address === '::1' || /^(::ffff:)?127\./.test(address));
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The 50 most recently active sessions, never a whole key, and how many in all. */
+async function storeView(req: Request, { config, store, users }: Deps) {
+  const { sessions, total, approximate } = await withDeadline(
+    store.backend.recent(50),
+    config.store.timeoutMs,
+    'store listing',
+  );
+  const names = await users.usernamesOf(sessions.flatMap((s) => (s.data.loginId ? [s.data.loginId] : [])));
+  const mine = storeKey(req.sessionID);
+  const rows = sessions.map((s) => ({
+    key: s.key.slice(0, 6),
+    current: s.key === mine,
+    count: s.data.count ?? null,
+    user: (s.data.loginId && names.get(s.data.loginId)) || null,
+    // rolling cookies: every visit moves the expiry to now + the idle lifetime
+    lastActiveAt: iso(s.expiresAt === null ? null : s.expiresAt - config.session.maxAgeMs),
+    expiresAt: iso(s.expiresAt),
+  }));
+  return { store: describeStore(config), total, approximate, sessions: rows };
+}
+
+export type StoreView = Awaited<ReturnType<typeof storeView>>;
+
+/**
+ * Mounted right after the session middleware. Notes the session as it arrived (cheap: no signature
+ * check, no store call), so that every page can end with the panel saying what this request did to
+ * it; and the pages that explain: GET /session (the panel on its own, or JSON), /how-it-works, and
+ * /store, which only this machine can see, and only outside production (STORE_PAGE): else a 404.
+ */
+export function inspectorRoutes(deps: Deps): Router {
+  const { config } = deps;
   const router = Router();
+
+  router.use((req, res, next) => {
+    // only pages pay for noting the data: JSON sees the inspector only on GET /session, which changes nothing
+    const data = prefersHtml(req) ? dataOf(req.session) : undefined;
+    res.locals.inspector = { id: req.sessionID, data } satisfies Arrival;
+    res.locals.decoratePage = (page: string) => {
+      const at = page.lastIndexOf('</main>'); // pages escape what they interpolate: their own tag is last
+      if (at < 0) return page;
+      const panel = inspectorPanel(inspect(req, res, config), Date.now(), OPEN_ON.has(req.path));
+      return `${page.slice(0, at)}${panel.value}\n${page.slice(at)}`;
+    };
+    next();
+  });
 
   router
     .route('/session')
     .get((req, res) => {
-      const view = inspect(req, res); // reads only: never creates, saves or changes a session
+      const view = inspect(req, res, config); // reads only: never creates, saves or changes a session
       noStore(res);
-      reply(req, res, 200, {
-        json: view,
-        html: () =>
-          page(
-            'Your session',
-            html`<p>Everything below is what this server knows about your browser's session. Visiting this page
-changes nothing in it; <a href="/increment">/increment</a> does. Scripts can ask for the same as JSON:</p>
-<p><code>curl -b cookies.txt -c cookies.txt http://localhost:3000/session</code></p>
-<p><a href="/increment">Session counter</a> · <a href="/how-it-works">How it works</a> · <a href="/">Home</a></p>`,
-          ),
-      });
+      reply(req, res, 200, { json: view, html: sessionPage });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  router
+    .route('/how-it-works')
+    .get((req, res) => {
+      const steps = WORKFLOW_STEPS.map(([what, route, file, answer]) => ({
+        what,
+        route,
+        file,
+        store: answer ?? null,
+      }));
+      reply(req, res, 200, { json: { diagram: '/workflow.svg', steps }, html: howItWorksPage });
+    })
+    .all(allow('GET', 'HEAD'));
+
+  router
+    .route('/store')
+    .get(async (req, res, next) => {
+      if (!config.storePage || !isLoopback(req.socket.remoteAddress)) return next('router'); // past the 405s: to the 404
+      const view = await storeView(req, deps);
+      noStore(res);
+      reply(req, res, 200, { json: view, html: () => storePage(view) });
     })
     .all(allow('GET', 'HEAD'));
 

@@ -1,6 +1,14 @@
-import { Router } from 'express';
 import { html, page } from '../http/html';
-import { allow, reply } from '../http/replies';
+import type { StoreView } from './routes';
+
+export const sessionPage = () =>
+  page(
+    'Your session',
+    html`<p>Everything below is what this server knows about your browser's session. Visiting this page
+changes nothing in it; <a href="/increment">/increment</a> does. Scripts can ask for the same as JSON:</p>
+<p><code>curl -b cookies.txt -c cookies.txt http://localhost:3000/session</code></p>
+<p><a href="/increment">Session counter</a> · <a href="/how-it-works">How it works</a> · <a href="/">Home</a></p>`,
+  );
 
 /**
  * The lesson's login workflow, step by step, in three phases: the same steps the diagram numbers.
@@ -60,34 +68,45 @@ const phases = () =>
 <ol class="steps" start="${from + 1}">${WORKFLOW_STEPS.slice(from, to).map(step)}</ol>`;
   });
 
-/** GET /how-it-works: the lesson's "Login Session Cookie Workflow", drawn and listed. */
-export function howItWorksRoutes(): Router {
-  const router = Router();
-  router
-    .route('/how-it-works')
-    .get((req, res) =>
-      reply(req, res, 200, {
-        json: {
-          diagram: '/workflow.svg',
-          steps: WORKFLOW_STEPS.map(([what, route, file, answer]) => ({
-            what,
-            route,
-            file,
-            store: answer ?? null,
-          })),
-        },
-        html: () =>
-          page(
-            'How a login session works',
-            html`<figure class="diagram"><div class="diagram-scroll" tabindex="0" role="region" aria-labelledby="diagram-caption">
+export const howItWorksPage = () =>
+  page(
+    'How a login session works',
+    html`<figure class="diagram"><div class="diagram-scroll" tabindex="0" role="region" aria-labelledby="diagram-caption">
 <img src="/workflow.svg" width="960" height="952"
   alt="Browser, server and session store as three lanes, with the numbered steps listed below"></div>
 <figcaption id="diagram-caption">The login session cookie workflow: browser, server and session store, in three phases.</figcaption></figure>
 ${phases()}
 <p><a href="/increment">Try the counter</a> · <a href="/login">Log in</a> · <a href="/store">See the store</a> · <a href="/">Home</a></p>`,
-          ),
-      }),
-    )
-    .all(allow('GET', 'HEAD'));
-  return router;
-}
+  );
+
+// "Thu, 03 Dec 2026" over "10:22:15 UTC": two short lines, so the table stays narrow on a phone
+const when = (iso: string | null) => {
+  if (!iso) return 'unknown';
+  const utc = new Date(iso).toUTCString(); // "Thu, 03 Dec 2026 10:22:15 GMT"
+  return html`<time datetime="${iso}">${utc.slice(0, 16)}<br>${utc.slice(17, 25)} UTC</time>`;
+};
+
+const row = (
+  s: StoreView['sessions'][number],
+) => html`<tr${s.current ? html` class="current" aria-current="true"` : ''}>
+<td><code>${s.key}…</code>${s.current ? html`<br><strong>your browser</strong>` : ''}</td>
+<td>${s.count ?? '—'}</td><td>${s.user ?? '—'}</td><td>${when(s.lastActiveAt)}</td><td>${when(s.expiresAt)}</td>
+</tr>
+`;
+
+export const storePage = (view: StoreView) =>
+  page(
+    'The session store',
+    html`<p>The server keeps every visitor's session here, as key-value pairs: the key is the SHA-256 of the
+session ID (only its first 6 characters are shown), the value is the session's data. Two browsers make two
+rows; <a href="/clear">/clear</a> in one deletes its row. Store: <code>${view.store}</code>.</p>
+<p id="store-total">${view.approximate ? 'About ' : ''}${view.total} session${view.total === 1 ? '' : 's'} in the store${
+      view.total > view.sessions.length ? html`, the ${view.sessions.length} most recently active shown` : ''
+    }.${view.approximate ? ' Redis is read with SCAN, at most 1,000 keys, so the list and the total are approximate.' : ''}</p>
+<div class="table-scroll" tabindex="0" role="region" aria-labelledby="store-total"><table id="store">
+<thead><tr><th>Key</th><th>Count</th><th>User</th><th>Last active</th><th>Expires</th></tr></thead>
+<tbody>
+${view.sessions.map(row)}</tbody>
+</table></div>
+<p><a href="/increment">Session counter</a> · <a href="/session">Your session</a> · <a href="/">Home</a></p>`,
+  );
