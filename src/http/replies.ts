@@ -14,16 +14,13 @@ export function sendJson(res: Response, body: unknown): void {
   res.end(text);
 }
 
+type Answer = { json: unknown; html: () => string }; // the page is rendered only for a browser
+
 /**
  * Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. A page
  * passes through res.locals.decoratePage when a feature set one (the inspector adds its panel).
  */
-export function reply(
-  req: Request,
-  res: Response,
-  status: number,
-  body: { json: unknown; html: () => string },
-) {
+export function reply(req: Request, res: Response, status: number, body: Answer) {
   res.vary('Accept').statusCode = status;
   if (!prefersHtml(req)) return sendJson(res, body.json);
   const decorate = res.locals.decoratePage as ((page: string) => string) | undefined;

@@ -3,8 +3,6 @@ import net from 'node:net';
 import type { Config } from '../config';
 import { StartError } from '../errors';
 
-const IDLE_SWEEP_MS = 250;
-
 /**
  * The HTTP server with every limit set on purpose (docs/limits-and-shutdown.md), and its drain: stop
  * accepting, close idle keep-alive connections, let in-flight requests finish (their responses say
@@ -40,19 +38,18 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
     new Promise((resolve) => {
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      // net's close, not http's: http's also drops idle keep-alive sockets at once, and one whose next
-      // request already sits unread in its buffer looks idle, so that request would be reset.
-      // Stop accepting now; sweep idle sockets after the event loop has read what had arrived.
+      // net's close, not http's, which also drops idle sockets at once: one whose next request sits
+      // unread in its buffer looks idle, and that request would be reset
       net.Server.prototype.close.call(server, () => {
         clearInterval(sweep);
         clearTimeout(force);
         resolve();
       });
-      // let idle clients go now, so they reconnect to a live instance: the second immediate comes after
-      // a whole poll phase, which has read (and so marked busy) every request that arrived before drain()
+      // let idle clients go, to reconnect to a live instance: the second immediate comes after a whole
+      // poll phase, which has read (and so marked busy) every request that arrived before drain()
       setImmediate(() => setImmediate(() => server.closeIdleConnections()));
-      // then again and again for sockets that go idle later (a response whose headers left before drain())
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      // and the sockets that go idle later (a response whose headers left before drain())
+      const sweep = setInterval(() => server.closeIdleConnections(), 250);
       // past the deadline, cut what is left rather than hang
       const force = setTimeout(() => server.closeAllConnections(), limits.shutdownTimeoutMs);
     });
