@@ -17,28 +17,21 @@ export interface ReadinessChecks {
  */
 export function healthRoutes(checks: ReadinessChecks, timeoutMs: number, stopping?: AbortSignal): Router {
   const router = Router();
-  router
-    .route('/healthz')
-    .get((_req, res) => {
-      sendJson(res, { status: 'ok' });
-    })
-    .all(allow('GET', 'HEAD'));
-  router
-    .route('/readyz')
-    .get(async (_req, res) => {
-      const probe = ([name, check]: [string, () => Promise<void>]) =>
-        withDeadline(Promise.resolve().then(check), timeoutMs, `${name} check`).then(
-          () => [name, 'ok'],
-          () => [name, 'down'],
-        );
-      const report = Object.fromEntries(await Promise.all(Object.entries(checks).map(probe)));
-      const status = stopping?.aborted
-        ? 'shutting down'
-        : report.sessions === 'ok'
-          ? 'ready'
-          : 'session store unavailable';
-      sendJson(res.status(status === 'ready' ? 200 : 503), { status, checks: report });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/healthz', (_req, res) => sendJson(res, { status: 'ok' }));
+  router.get('/readyz', async (_req, res) => {
+    const probe = ([name, check]: [string, () => Promise<void>]) =>
+      withDeadline(Promise.resolve().then(check), timeoutMs, `${name} check`).then(
+        () => [name, 'ok'],
+        () => [name, 'down'],
+      );
+    const report = Object.fromEntries(await Promise.all(Object.entries(checks).map(probe)));
+    const status = stopping?.aborted
+      ? 'shutting down'
+      : report.sessions === 'ok'
+        ? 'ready'
+        : 'session store unavailable';
+    sendJson(res.status(status === 'ready' ? 200 : 503), { status, checks: report });
+  });
+  router.all(['/healthz', '/readyz'], allow('GET', 'HEAD'));
   return router;
 }

@@ -11,11 +11,7 @@ import { type Arrival, dataOf, inspect } from './inspect';
 import { howItWorksPage, sessionPage, storePage, WORKFLOW_STEPS } from './pages';
 import { inspectorPanel } from './panel';
 
-interface Deps {
-  config: Config;
-  store: HashedKeyStore;
-  users: UserStore;
-}
+type Deps = { config: Config; store: HashedKeyStore; users: UserStore };
 
 const OPEN_ON = new Set(['/increment', '/session']);
 
@@ -71,37 +67,29 @@ export function inspectorRoutes(deps: Deps): Router {
     next();
   });
 
-  router
-    .route('/session')
-    .get((req, res) => {
-      const view = inspect(req, res, config); // reads only: never creates, saves or changes a session
-      noStore(res);
-      reply(req, res, 200, { json: view, html: sessionPage });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/session', (req, res) => {
+    const view = inspect(req, res, config); // reads only: never creates, saves or changes a session
+    noStore(res);
+    reply(req, res, 200, { json: view, html: sessionPage });
+  });
 
-  router
-    .route('/how-it-works')
-    .get((req, res) => {
-      const steps = WORKFLOW_STEPS.map(([what, route, file, answer]) => ({
-        what,
-        route,
-        file,
-        store: answer ?? null,
-      }));
-      reply(req, res, 200, { json: { diagram: '/workflow.svg', steps }, html: howItWorksPage });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/how-it-works', (req, res) => {
+    const steps = WORKFLOW_STEPS.map(([what, route, file, answer]) => ({
+      what,
+      route,
+      file,
+      store: answer ?? null,
+    }));
+    reply(req, res, 200, { json: { diagram: '/workflow.svg', steps }, html: howItWorksPage });
+  });
 
-  router
-    .route('/store')
-    .get(async (req, res, next) => {
-      if (!config.storePage || !isLoopback(req.socket.remoteAddress)) return next('router'); // past the 405s: to the 404
-      const view = await storeView(req, deps);
-      noStore(res);
-      reply(req, res, 200, { json: view, html: () => storePage(view) });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/store', async (req, res, next) => {
+    if (!config.storePage || !isLoopback(req.socket.remoteAddress)) return next('router'); // past the 405s: to the 404
+    const view = await storeView(req, deps);
+    noStore(res);
+    reply(req, res, 200, { json: view, html: () => storePage(view) });
+  });
 
+  router.all(['/session', '/how-it-works', '/store'], allow('GET', 'HEAD'));
   return router;
 }
