@@ -12,10 +12,6 @@ import { StartError } from '../errors';
 export function createHttpServer(app: RequestListener, limits: Config['limits']) {
   let draining = false;
   const inFlight = new Set<ServerResponse>();
-  // one listener for every response ('close' comes once), not a closure and a once() wrapper each
-  const forget = function (this: ServerResponse) {
-    inFlight.delete(this);
-  };
 
   const server = createServer(
     {
@@ -28,7 +24,7 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
     (req, res) => {
       if (draining) res.setHeader('Connection', 'close');
       inFlight.add(res);
-      res.on('close', forget);
+      res.on('close', () => inFlight.delete(res));
       app(req, res);
     },
   );

@@ -11,10 +11,7 @@ import type { CookieOutcome, SessionAction } from './panel';
 export type Inspection = ReturnType<typeof inspect>;
 
 /** The session as it arrived: the ID express-session loaded or made, and its data (see dataOf). */
-export interface Arrival {
-  id: string | undefined;
-  data: string | undefined;
-}
+export type Arrival = { id: string | undefined; data: string | undefined };
 
 const prefix = (s: string) => s.slice(0, 6);
 const iso = (ms: number) => new Date(ms).toISOString();

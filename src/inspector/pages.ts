@@ -12,41 +12,42 @@ changes nothing in it; <a href="/increment">/increment</a> does. Scripts can ask
 
 /**
  * The lesson's login workflow, step by step, in three phases: the same steps the diagram numbers.
- * Each: what happens, the route or call, the file, and what the session store answered (if it was asked).
+ * Each: what happens, the route or call, the file, and what the session store answered (null: not asked).
  */
 export const WORKFLOW_STEPS = [
-  ['First visit: the browser sends no cookie', 'GET /increment', 'src/demo/routes.ts'],
+  ['First visit: the browser sends no cookie', 'GET /increment', 'src/demo/routes.ts', null],
   [
     'The store saves the new session under the SHA-256 of its ID',
     'store.set',
     'src/stores/hashed-keys.ts',
     'OK',
   ],
-  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/app.ts'],
-  ['The browser sends the cookie back on every request', 'Cookie: sid=s:<id>.<sig>', 'the browser'],
+  ['Session created: Set-Cookie: sid=s:<id>.<sig>; HttpOnly', 'express-session', 'src/app.ts', null],
+  ['The browser sends the cookie back on every request', 'Cookie: sid=s:<id>.<sig>', 'the browser', null],
   [
     'The server checks the signature and looks the ID up in the store',
     'store.get',
     'src/app.ts',
     'the session, {count: 1}',
   ],
-  ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts'],
-  ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts'],
+  ['The browser posts the credentials', 'POST /login', 'src/login/routes.ts', null],
+  ['The password is checked against its scrypt hash', 'hasher.verify', 'src/login/password.ts', null],
   [
     "New session ID (regenerate), the new login row's id stored",
     'startLogin',
     'src/login/start-login.ts',
     'the old entry deleted, the new one saved',
   ],
-  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/attempt.ts'],
+  ['The browser gets the cookie with the new ID', '303 to /profile', 'src/login/attempt.ts', null],
   [
     'Later requests carry the new cookie; the login row is looked up',
     'GET /profile',
     'src/login/current-login.ts',
+    null,
   ],
-  ['The browser asks to log out', 'POST /logout', 'src/login/routes.ts'],
+  ['The browser asks to log out', 'POST /logout', 'src/login/routes.ts', null],
   ['The store entry is deleted', 'req.session.destroy', 'src/session.ts', 'deleted'],
-  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session.ts'],
+  ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session.ts', null],
 ] as const;
 
 // where each phase starts, by step index

@@ -74,12 +74,7 @@ export function inspectorRoutes(deps: Deps): Router {
   });
 
   router.get('/how-it-works', (req, res) => {
-    const steps = WORKFLOW_STEPS.map(([what, route, file, answer]) => ({
-      what,
-      route,
-      file,
-      store: answer ?? null,
-    }));
+    const steps = WORKFLOW_STEPS.map(([what, route, file, store]) => ({ what, route, file, store }));
     reply(req, res, 200, { json: { diagram: '/workflow.svg', steps }, html: howItWorksPage });
   });
 
