@@ -25,7 +25,6 @@ export interface AppDeps {
   config: Config;
   /** the session store: a backend (memory, SQLite, Redis) behind the one that hashes the IDs */
   store: HashedKeyStore;
-  /** users and their logins */
   users: UserStore;
   logger?: Logger;
   /** per-session serialization; in-memory by default, Redis when instances share a Redis store */
@@ -41,10 +40,7 @@ export interface AppDeps {
   stopping?: AbortSignal;
 }
 
-/**
- * Builds the whole app from its dependencies. No listening and no process.env here,
- * so every test can build its own app around its own stores.
- */
+/** The whole app from its dependencies; no listening, no process.env, so each test builds its own. */
 export function createApp({
   config,
   store,
@@ -74,7 +70,7 @@ export function createApp({
   app.use(healthRoutes(checks, config.store.timeoutMs, stopping)); // before sessions: probes never create or load one
   app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
-  app.use(crossOriginProtection(config.login.allowedOrigins, ['/increment', '/clear'])); // GETs that change state
+  app.use(crossOriginProtection(config.login.allowedOrigins, ['/increment', '/clear'])); // GETs that write
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
 
@@ -95,7 +91,7 @@ export function createApp({
       },
     }),
   );
-  app.use(inspectorRoutes({ config, store, users })); // notes the session as it arrived, for the panel on every page
+  app.use(inspectorRoutes({ config, store, users })); // notes the session as it came: the panel on pages
 
   // routes
   const deps = { config, users, hasher, clock, limiter };

@@ -3,10 +3,7 @@ import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
-/**
- * Lines for a person to read in development, at a terminal or under `npm run dev`. Production, tests
- * and anything piped keep JSON, one object a line, for machines.
- */
+/** Lines for a person in development, at a terminal or under `npm run dev`; else JSON, for machines. */
 export const wantsPrettyLogs = (env: { NODE_ENV?: string; npm_lifecycle_event?: string }, isTTY: boolean) =>
   (env.NODE_ENV ?? 'development') === 'development' && (isTTY || env.npm_lifecycle_event === 'dev');
 
@@ -50,9 +47,8 @@ export function createLogger(
 }
 
 /**
- * At most one line per kind per interval: `throttle(kind, log)` calls `log(count)` with how many
- * were asked for since the kind's last line (this one included), or skips it. A flood of refusals
- * then writes a line a second, not one per request. One per app: nothing shared between apps.
+ * At most one line per kind per interval: `throttle(kind, log)` calls `log(count)` with how many were
+ * asked for since the kind's last line (this one included), or skips it. One per app.
  */
 export function createLogThrottle(clock: () => number, intervalMs = 1000) {
   const kinds = new Map<string, { loggedAt: number; count: number }>(); // kinds are a few fixed messages

@@ -33,10 +33,7 @@ export async function destroySession(req: Request, res: Response, config: Config
   res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
 }
 
-/**
- * req.session.regenerate(), awaited: a new session ID (a login), the old one deleted from the store,
- * so an ID planted before the login is worthless. What `keep` names comes along.
- */
+/** req.session.regenerate(), awaited: a login's new ID, so one planted before it is worthless. */
 export async function regenerateSession(req: Request, keep: { count?: number } = {}): Promise<void> {
   const replaced = req.sessionID;
   await promised((done) => req.session.regenerate(done));

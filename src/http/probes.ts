@@ -11,9 +11,8 @@ export interface ReadinessChecks {
 }
 
 /**
- * Probes for load balancers: liveness never touches a backend; readiness asks each one, within
- * timeoutMs so a silent backend cannot hang the probe, and fails at once when `stopping` is aborted
- * (SIGTERM), so the balancer stops sending new visitors.
+ * Probes for load balancers: liveness never touches a backend; readiness asks each one within timeoutMs,
+ * and fails at once when `stopping` is aborted (SIGTERM), so the balancer stops sending new visitors.
  */
 export function healthRoutes(checks: ReadinessChecks, timeoutMs: number, stopping?: AbortSignal): Router {
   const router = Router();

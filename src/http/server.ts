@@ -5,9 +5,8 @@ import { StartError } from '../errors';
 
 /**
  * The HTTP server with every limit set on purpose (docs/limits-and-shutdown.md), and its drain: stop
- * accepting, close idle keep-alive connections, let in-flight requests finish (their responses say
- * Connection: close, so no client reuses a closing socket), resolve once every connection is gone;
- * cut what is still open after limits.shutdownTimeoutMs.
+ * accepting, close idle connections, let in-flight requests finish with Connection: close, resolve
+ * when every connection is gone; cut what is still open after limits.shutdownTimeoutMs.
  */
 export function createHttpServer(app: RequestListener, limits: Config['limits']) {
   let draining = false;

@@ -16,17 +16,14 @@ export type Arrival = { id: string | undefined; data: string | undefined };
 const prefix = (s: string) => s.slice(0, 6);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The session's own fields as JSON, without the cookie sub-object. */
 export function dataOf(session: Request['session'] | undefined): string | undefined {
   if (!session) return undefined;
   const { cookie: _cookie, ...data } = session;
   return JSON.stringify(data);
 }
 
-/**
- * The same check express-session makes, made again so the panel can tell a bad signature from a
- * missing cookie: the value must be `s:` + an ID that one of the secrets signed.
- */
+// express-session's own check (`s:` + an ID one of the secrets signed), made again so the panel can
+// tell a bad signature from a missing cookie
 function cookieOutcome(req: Request, config: Config, arrival: Arrival): CookieOutcome {
   const { cookieName, secrets } = config.session;
   const header = req.headers.cookie;
@@ -39,7 +36,7 @@ function cookieOutcome(req: Request, config: Config, arrival: Arrival): CookieOu
 }
 
 function actionOf(cookie: CookieOutcome, arrival: Arrival, now: Arrival): SessionAction {
-  const arrived = arrival.data ?? now.data; // not noted for JSON (GET /session changes nothing), or no session
+  const arrived = arrival.data ?? now.data; // unnoted for JSON (only GET /session, which writes nothing)
   if (arrived === undefined) return 'unavailable';
   if (now.data === undefined) return 'destroyed';
   if (now.id !== arrival.id) return 'regenerated';
@@ -54,14 +51,12 @@ function expiryOf({ expires, originalMaxAge }: Request['session']['cookie'], sen
 }
 
 /** The login the session names; its user and times only when the route already loaded them (no lookup here). */
-function loginOf(session: Request['session'] | undefined, loaded: { login?: Login; user?: User }) {
+function loginOf(session: Request['session'] | undefined, { login, user }: { login?: Login; user?: User }) {
   if (session?.loginId === undefined) return null;
-  const { login, user } = loaded;
-  const { previousIdPrefix: from } = session;
+  const from = session.previousIdPrefix;
+  const loaded = user && login?.id === session.loginId;
   return {
-    ...(user && login?.id === session.loginId
-      ? { username: user.username, loginAt: iso(login.createdAt) }
-      : {}),
+    ...(loaded ? { username: user.username, loginAt: iso(login.createdAt) } : {}),
     ...(from ? { idChange: { from, to: prefix(session.id), countCarried: session.count } } : {}),
   };
 }

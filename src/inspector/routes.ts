@@ -13,8 +13,6 @@ import { inspectorPanel } from './panel';
 
 type Deps = { config: Config; store: HashedKeyStore; users: UserStore };
 
-const OPEN_ON = new Set(['/increment', '/session']);
-
 // the socket's own address: req.ip can be set by a header when TRUST_PROXY is on
 export const isLoopback = (address = '') =>
   isIP(address) !== 0 && (address === '::1' || /^(::ffff:)?127\./.test(address));
@@ -45,10 +43,9 @@ async function storeView(req: Request, { config, store, users }: Deps) {
 export type StoreView = Awaited<ReturnType<typeof storeView>>;
 
 /**
- * Mounted right after the session middleware. Notes the session as it arrived (cheap: no signature
- * check, no store call), so that every page can end with the panel saying what this request did to
- * it; and the pages that explain: GET /session (the panel on its own, or JSON), /how-it-works, and
- * /store, which only this machine can see, and only outside production (STORE_PAGE): else a 404.
+ * Mounted right after the session middleware: notes the session as it arrived (no signature check, no
+ * store call), so every page can end with the panel saying what this request did to it; and the pages
+ * that explain, GET /session, /how-it-works and /store (this machine only, STORE_PAGE; else a 404).
  */
 export function inspectorRoutes(deps: Deps): Router {
   const { config } = deps;
@@ -61,7 +58,8 @@ export function inspectorRoutes(deps: Deps): Router {
     res.locals.decoratePage = (page: string) => {
       const at = page.lastIndexOf('</main>'); // pages escape what they interpolate: their own tag is last
       if (at < 0) return page;
-      const panel = inspectorPanel(inspect(req, res, config), Date.now(), OPEN_ON.has(req.path));
+      const open = req.path === '/increment' || req.path === '/session';
+      const panel = inspectorPanel(inspect(req, res, config), Date.now(), open);
       return `${page.slice(0, at)}${panel.value}\n${page.slice(at)}`;
     };
     next();
