@@ -11,9 +11,6 @@ const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => 
 /** Markup that is already escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
 }
 
 /** Tagged template: every interpolation is escaped unless it is SafeHtml (or an array of it). */

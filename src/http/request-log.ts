@@ -3,8 +3,7 @@ import type { Logger } from '../logger';
 
 declare module 'http' {
   interface IncomingMessage {
-    /** the app's logger bound to this request's id */
-    log: Logger;
+    log: Logger; // the app's logger bound to this request's id
   }
 }
 

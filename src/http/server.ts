@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Config } from '../config';
@@ -60,21 +61,16 @@ export function displayUrl(host: string, port: number): string {
 }
 
 /** Listens and resolves with the URL; a port in use or not allowed is a StartError naming the fix. */
-export function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new StartError(`port ${port} is in use; set PORT`));
-      else if (err.code === 'EACCES')
-        reject(new StartError(`port ${port} needs privileges; set PORT above 1023`));
-      else if (err.code === 'EADDRNOTAVAIL')
-        reject(new StartError(`no interface has address ${host}; set HOST`));
-      else reject(err);
-    };
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      const address = server.address();
-      resolve(displayUrl(host, typeof address === 'object' && address ? address.port : port));
-    });
-  });
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  try {
+    await once(server.listen(port, host), 'listening');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartError(`port ${port} is in use; set PORT`);
+    if (code === 'EACCES') throw new StartError(`port ${port} needs privileges; set PORT above 1023`);
+    if (code === 'EADDRNOTAVAIL') throw new StartError(`no interface has address ${host}; set HOST`);
+    throw err;
+  }
+  const address = server.address();
+  return displayUrl(host, typeof address === 'object' && address ? address.port : port);
 }

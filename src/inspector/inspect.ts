@@ -26,8 +26,7 @@ export function dataOf(session: Request['session'] | undefined): string | undefi
 // tell a bad signature from a missing cookie
 function cookieOutcome(req: Request, config: Config, arrival: Arrival): CookieOutcome {
   const { cookieName, secrets } = config.session;
-  const header = req.headers.cookie;
-  const value = header ? parse(header)[cookieName] : undefined; // the `cookie` package, as express-session reads it
+  const value = parse(req.headers.cookie ?? '')[cookieName]; // the `cookie` package, as express-session reads it
   if (!value) return 'none';
   const ids = value.startsWith('s:') ? secrets.map((secret) => unsign(value.slice(2), secret)) : [];
   const id = ids.find((id) => id !== false);
