@@ -2,13 +2,11 @@ import { Router } from 'express';
 import { withDeadline } from '../deadline';
 import { allow, sendJson } from './replies';
 
-/** Readiness probes by name; each resolves when its backend can serve. */
-export interface ReadinessChecks {
-  /** decides readiness: without a writable session store the app cannot serve a visit */
-  sessions: () => Promise<void>;
-  /** reported only: the demo pages still work while users are unavailable */
-  users?: () => Promise<void>;
-}
+/**
+ * Readiness probes by name, each resolving when its backend can serve. The session store's decides
+ * (no visit works without it); the users' is only reported (the demo pages work without them).
+ */
+export type ReadinessChecks = { sessions: () => Promise<void>; users?: () => Promise<void> };
 
 /**
  * Probes for load balancers: liveness never touches a backend; readiness asks each one within timeoutMs,

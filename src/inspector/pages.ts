@@ -50,12 +50,8 @@ export const WORKFLOW_STEPS = [
   ['The cookie is expired: Expires=Thu, 01 Jan 1970', 'res.clearCookie', 'src/session.ts', null],
 ] as const;
 
-// where each phase starts, by step index
-const PHASES: Array<[number, string]> = [
-  [0, 'The counter'],
-  [5, 'Logging in'],
-  [10, 'Logging out'],
-];
+// each phase's title, and the index of its first step
+const PHASES = { 'The counter': 0, 'Logging in': 5, 'Logging out': 10 };
 
 const step = ([what, route, file, answer]: (typeof WORKFLOW_STEPS)[number]) =>
   html`<li>${what} <small>(<code>${route}</code>, <code>${file}</code>)</small>${
@@ -63,11 +59,10 @@ const step = ([what, route, file, answer]: (typeof WORKFLOW_STEPS)[number]) =>
   }</li>`;
 
 const phases = () =>
-  PHASES.map(([from, title], i) => {
-    const to = PHASES[i + 1]?.[0] ?? WORKFLOW_STEPS.length;
-    return html`<h2 class="phase">${i + 1}. ${title}</h2>
-<ol class="steps" start="${from + 1}">${WORKFLOW_STEPS.slice(from, to).map(step)}</ol>`;
-  });
+  Object.entries(PHASES).map(
+    ([title, from], i, all) => html`<h2 class="phase">${i + 1}. ${title}</h2>
+<ol class="steps" start="${from + 1}">${WORKFLOW_STEPS.slice(from, all[i + 1]?.[1]).map(step)}</ol>`,
+  );
 
 export const howItWorksPage = () =>
   page(
