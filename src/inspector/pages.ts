@@ -82,9 +82,9 @@ const when = (iso: string | null) => {
   return html`<time datetime="${iso}">${utc.slice(0, 16)}<br>${utc.slice(17, 25)} UTC</time>`;
 };
 
-const row = (
-  s: StoreView['sessions'][number],
-) => html`<tr${s.current ? html` class="current" aria-current="true"` : ''}>
+type StoreRow = StoreView['sessions'][number];
+
+const row = (s: StoreRow) => html`<tr${s.current ? html` class="current" aria-current="true"` : ''}>
 <td><code>${s.key}…</code>${s.current ? html`<br><strong>your browser</strong>` : ''}</td>
 <td>${s.count ?? '—'}</td><td>${s.user ?? '—'}</td><td>${when(s.lastActiveAt)}</td><td>${when(s.expiresAt)}</td>
 </tr>
