@@ -10,10 +10,7 @@ import { healthRoutes, type ReadinessChecks } from './http/probes';
 import { createErrorHandler, noStoreWithCookies, notFound } from './http/replies';
 import { requestLogger } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
-import { inspectRequests } from './inspector';
-import { howItWorksRoutes } from './inspector/how-it-works';
 import { inspectorRoutes } from './inspector/routes';
-import { storeRoutes } from './inspector/store-routes';
 import { MemoryLock } from './lock/memory';
 import { serializeSessions } from './lock/middleware';
 import type { SessionLock } from './lock/types';
@@ -28,7 +25,6 @@ export interface AppDeps {
   config: Config;
   /** the session store: a backend (memory, SQLite, Redis) behind the one that hashes the IDs */
   store: HashedKeyStore;
-  /** users and their logins */
   users: UserStore;
   logger?: Logger;
   /** per-session serialization; in-memory by default, Redis when instances share a Redis store */
@@ -44,10 +40,7 @@ export interface AppDeps {
   stopping?: AbortSignal;
 }
 
-/**
- * Builds the whole app from its dependencies. No listening and no process.env here,
- * so every test can build its own app around its own stores.
- */
+/** The whole app from its dependencies; no listening, no process.env, so each test builds its own. */
 export function createApp({
   config,
   store,
@@ -74,10 +67,10 @@ export function createApp({
   // middleware
   app.use(requestLogger(logger));
   app.use(securityHeaders(config)); // first, so every answer carries them, errors included
-  app.use(healthRoutes({ checks, stopping, timeoutMs: config.store.timeoutMs })); // before sessions: probes never create or load one
+  app.use(healthRoutes(checks, config.store.timeoutMs, stopping)); // before sessions: probes never create or load one
   app.use(assetRoutes()); // before sessions too: the stylesheet is the same for everyone
   // refused before any session is loaded, so a cross-origin request changes nothing
-  app.use(crossOriginProtection({ ...config.login, stateChangingGets: ['/increment', '/clear'] }));
+  app.use(crossOriginProtection(config.login.allowedOrigins, ['/increment', '/clear'])); // GETs that write
   app.use(serializeSessions(config, lock)); // same-session requests run one at a time: no lost updates
   app.use(noStoreWithCookies); // just before sessions, so it sees the cookie they set on the way out
 
@@ -98,15 +91,12 @@ export function createApp({
       },
     }),
   );
-  app.use(inspectRequests(config)); // notes the session as it arrived, for the inspector panel
+  app.use(inspectorRoutes({ config, store, users })); // notes the session as it came: the panel on pages
 
   // routes
   const deps = { config, users, hasher, clock, limiter };
   app.use(demoRoutes({ config, users }));
   app.use(authRoutes(deps));
-  app.use(inspectorRoutes());
-  app.use(howItWorksRoutes());
-  app.use(storeRoutes({ config, store, users })); // every visitor's session, for the lesson (development)
   app.use(yourSessionsRoutes(deps));
   app.use(accountRoutes(deps));
 

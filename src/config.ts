@@ -1,57 +1,82 @@
-import { ConfigError, parseEnv } from './config-readers';
-
-export { ConfigError };
-
 export type StoreKind = 'sqlite' | 'memory' | 'redis';
 
 /** Every setting, parsed and checked: what loadConfig returns. Each key is explained in .env.example. */
 export type Config = ReturnType<typeof loadConfig>;
 
-/** Facts about the machine that some defaults follow; server.ts reads them, tests pass their own. */
-export interface MachineFacts {
-  /** CPUs this process may use: os.availableParallelism() */
-  cores: number;
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const BOOLEANS = new Map(Object.entries({ true: true, 1: true, false: false, 0: false }));
+
+/** Typed readers over an environment object; empty strings count as unset. */
+function parseEnv(env: Record<string, string | undefined>) {
+  const raw = (key: string) => env[key]?.trim() || undefined;
+  const fail = (key: string, expected: string): never => {
+    throw new ConfigError(`${key} must be ${expected} (got "${raw(key)}")`);
+  };
+  // the fallback when unset; a value that `parse` refuses (undefined) is an error naming the key
+  const read = <T>(key: string, fallback: T, expected: string, parse: (value: string) => T | undefined) => {
+    const value = raw(key);
+    return value === undefined ? fallback : (parse(value) ?? fail(key, expected));
+  };
+
+  return {
+    fail,
+    str: (key: string, fallback: string) => raw(key) ?? fallback,
+    list: (key: string) => (raw(key) ?? '').split(/\s*,\s*/).filter(Boolean),
+    bool: (key: string, fallback: boolean) =>
+      read(key, fallback, 'true or false', (value) => BOOLEANS.get(value.toLowerCase())),
+    oneOf: <T extends string>(key: string, allowed: readonly T[], fallback: T) =>
+      read(key, fallback, `one of ${allowed.join(', ')}`, (value) => allowed.find((a) => a === value)),
+    int: (key: string, fallback: number, min: number, max: number) =>
+      read(key, fallback, `a whole number from ${min} to ${max}`, (value) => {
+        const n = Number(value);
+        return /^\d+$/.test(value) && n >= min && n <= max ? n : undefined;
+      }),
+  };
+}
+
+// Express's trust proxy: false, true, a hop count, or a list of addresses and names
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === 'true') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /**
- * Password hashes at once by default: scrypt holds a core for its whole run, so leave one core to the
- * event loop, and leave one of libuv's threads (UV_THREADPOOL_SIZE, 4 by default) to file system
- * calls and dns.lookup, which share the pool.
- */
-export const defaultHashConcurrency = (cores: number, threadPool: number) =>
-  Math.max(1, Math.min(cores - 1, threadPool - 1));
-
-/**
  * Reads configuration from an environment-like object: parses, defaults and validates every key,
- * and throws one ConfigError naming the first bad key. Pure: no I/O, no process.env unless passed.
+ * and throws one ConfigError naming the first bad key. Pure: no I/O, no process.env unless passed;
+ * `cores` (os.availableParallelism() in server.ts) sets HASH_CONCURRENCY's default.
  */
-export function loadConfig(
-  env: Record<string, string | undefined> = process.env,
-  facts: MachineFacts = { cores: 2 },
-) {
+export function loadConfig(env: Record<string, string | undefined> = process.env, { cores } = { cores: 2 }) {
   const e = parseEnv(env);
-  // libuv's own variable, read here only to bound the hashes: set it in the environment, not in .env
-  const threadPool = e.int('UV_THREADPOOL_SIZE', 4, 1, 1024);
   const production =
     e.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
   const secrets = e.list('SESSION_SECRET');
-  if (production && secrets.length === 0) {
+  if (production && secrets.length === 0)
     throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production (32+ random characters)');
-  }
-  if (production && secrets.some((s) => s.length < 32)) {
+  if (production && secrets.some((s) => s.length < 32))
     throw new ConfigError('SESSION_SECRET: every secret must be at least 32 characters in production');
-  }
   const secure = e.bool('COOKIE_SECURE', production);
+  const scryptCost = e.int('SCRYPT_COST', 131_072, 2, 2 ** 24);
+  if ((scryptCost & (scryptCost - 1)) !== 0) e.fail('SCRYPT_COST', 'a power of two');
+  // scrypt holds a core for its whole run: by default leave one core to the event loop, and always one
+  // of libuv's threads to file system calls and dns.lookup, which share the pool. UV_THREADPOOL_SIZE is
+  // libuv's own variable, read here only to bound the hashes: set it in the environment, not in .env
+  const hashThreads = Math.max(1, e.int('UV_THREADPOOL_SIZE', 4, 1, 1024) - 1);
+  const defaultHashes = Math.min(Math.max(1, cores - 1), hashThreads);
   const passwordMinLength = e.int('PASSWORD_MIN_LENGTH', 15, 8, 128);
   const headersTimeoutMs = e.int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000);
   const shutdownTimeoutMs = e.int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000);
   const shutdownDelayMs = e.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000);
+  // long enough for a first server to finish draining
+  const claimWaitMs = shutdownDelayMs + shutdownTimeoutMs + 2000;
 
   return {
     production,
     port: e.int('PORT', 3000, 0, 65535),
     host: e.str('HOST', '127.0.0.1'),
-    trustProxy: e.trustProxy('TRUST_PROXY') as boolean | number | string,
+    trustProxy: trustProxy(e.str('TRUST_PROXY', 'false')),
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     // the /store page: every session in the store, for the lesson; only to loopback clients
     storePage: e.bool('STORE_PAGE', !production),
@@ -69,13 +94,7 @@ export function loadConfig(
       kind: e.oneOf('SESSION_STORE', ['sqlite', 'memory', 'redis'], 'sqlite'),
       sqlitePath: e.str('SQLITE_PATH', 'data/app.db'),
       sqliteMaxSessions: e.int('SQLITE_MAX_SESSIONS', 1_000_000, 1, 1e9),
-      // long enough for a first server to finish draining: SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS and a little
-      sqliteClaimWaitMs: e.int(
-        'SQLITE_CLAIM_WAIT_MS',
-        shutdownDelayMs + shutdownTimeoutMs + 2000,
-        0,
-        3_600_000,
-      ),
+      sqliteClaimWaitMs: e.int('SQLITE_CLAIM_WAIT_MS', claimWaitMs, 0, 3_600_000),
       memoryMaxSessions: e.int('MEMORY_MAX_SESSIONS', 10_000, 1, 1e8),
       redisUrl: e.str('REDIS_URL', 'redis://127.0.0.1:6379'),
       redisPrefix: e.str('REDIS_PREFIX', 'sess:'),
@@ -86,13 +105,8 @@ export function loadConfig(
     login: {
       passwordMinLength,
       passwordMaxLength: e.int('PASSWORD_MAX_LENGTH', 128, passwordMinLength, 1024),
-      scryptCost: e.powerOfTwo('SCRYPT_COST', 131_072),
-      hashConcurrency: e.int(
-        'HASH_CONCURRENCY',
-        defaultHashConcurrency(facts.cores, threadPool),
-        1,
-        Math.max(1, threadPool - 1), // never every thread of the pool
-      ),
+      scryptCost,
+      hashConcurrency: e.int('HASH_CONCURRENCY', defaultHashes, 1, hashThreads),
       hashMaxWaitMs: e.int('HASH_MAX_WAIT_MS', 2000, 10, 60_000),
       maxAgeMs: e.int('LOGIN_MAX_AGE_SECONDS', 43_200, 60, 31_536_000) * 1000,
       maxAttempts: e.int('LOGIN_MAX_ATTEMPTS', 5, 1, 1000),

@@ -3,17 +3,9 @@ import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
-/**
- * Whether the log should be lines for a person to read: in development, at a terminal or under
- * `npm run dev`. Production, tests and anything piped keep JSON, one object a line, for machines.
- */
-export function wantsPrettyLogs(
-  env: { NODE_ENV?: string; npm_lifecycle_event?: string },
-  stdoutIsTTY: boolean,
-): boolean {
-  if ((env.NODE_ENV ?? 'development') !== 'development') return false;
-  return stdoutIsTTY || env.npm_lifecycle_event === 'dev';
-}
+/** Lines for a person in development, at a terminal or under `npm run dev`; else JSON, for machines. */
+export const wantsPrettyLogs = (env: { NODE_ENV?: string; npm_lifecycle_event?: string }, isTTY: boolean) =>
+  (env.NODE_ENV ?? 'development') === 'development' && (isTTY || env.npm_lifecycle_event === 'dev');
 
 // a request's line reads `request completed GET /increment 200 in 3 ms`; anything else as pino-pretty has it
 const prettyOptions = {
@@ -24,10 +16,9 @@ const prettyOptions = {
 };
 
 /**
- * The app's logger: JSON, or readable lines when `pretty`. Anything that could hold a cookie, session
- * ID or secret is censored: an error (it may carry whatever its thrower attached), and a request or
- * response if one is ever logged. Named keys rather than `*.`: a wildcard walks every key of every
- * line, the request log's included, which never holds any of them.
+ * The app's logger: JSON, or readable lines when `pretty`. Whatever could hold a cookie, session ID or
+ * secret is censored: in an error (its thrower may have attached anything), or a request or response
+ * if one is ever logged. Named keys, not `*.`: a wildcard walks every key of every line.
  */
 export function createLogger(
   level = 'info',
@@ -56,9 +47,8 @@ export function createLogger(
 }
 
 /**
- * At most one line per kind per interval: `throttle(kind, log)` calls `log(count)` with how many
- * were asked for since the kind's last line (this one included), or skips it. A flood of refusals
- * then writes a line a second, not one per request. One per app: nothing shared between apps.
+ * At most one line per kind per interval: `throttle(kind, log)` calls `log(count)` with how many were
+ * asked for since the kind's last line (this one included), or skips it. One per app.
  */
 export function createLogThrottle(clock: () => number, intervalMs = 1000) {
   const kinds = new Map<string, { loggedAt: number; count: number }>(); // kinds are a few fixed messages

@@ -14,10 +14,6 @@ declare module 'express-session' {
   }
 }
 
-/** The session cookie's attributes, for clearing it exactly as express-session set it. */
-export const cookieOptions = (config: Config) =>
-  ({ path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' }) as const;
-
 const promised = (call: (done: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
 
@@ -33,13 +29,11 @@ export function saveSession(req: Request): Promise<void> {
 /** req.session.destroy(), awaited, and the cookie expired: the lesson's logout. */
 export async function destroySession(req: Request, res: Response, config: Config): Promise<void> {
   await promised((done) => req.session.destroy(done));
-  res.clearCookie(config.session.cookieName, cookieOptions(config));
+  const { cookieName, secure } = config.session; // the attributes express-session set it with:
+  res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
 }
 
-/**
- * req.session.regenerate(), awaited: a new session ID (a login), the old one deleted from the store,
- * so an ID planted before the login is worthless. What `keep` names comes along.
- */
+/** req.session.regenerate(), awaited: a login's new ID, so one planted before it is worthless. */
 export async function regenerateSession(req: Request, keep: { count?: number } = {}): Promise<void> {
   const replaced = req.sessionID;
   await promised((done) => req.session.regenerate(done));

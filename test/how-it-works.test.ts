@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_STEPS } from '../src/inspector/how-it-works';
+import { WORKFLOW_STEPS } from '../src/inspector/pages';
 import { buildApp } from './helper';
 
 describe('GET /how-it-works', () => {

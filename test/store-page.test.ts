@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { isLoopback } from '../src/inspector/store-routes';
+import { isLoopback } from '../src/inspector/routes';
 import { storeKey } from '../src/stores/key';
 import { buildApp, cookieFrom, sessionIdOf, testConfig } from './helper';
 import { PASSWORD } from './support/accounts';

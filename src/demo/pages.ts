@@ -1,10 +1,13 @@
 import type { Config } from '../config';
-import { html, page } from '../http/html';
-import { clearCode, incrementCode, sessionOptionsCode } from './code';
+import { html, page, type SafeHtml } from '../http/html';
+import { describeStore } from '../stores/describe';
 
-/** What /clear and a logout did, in words. */
-export const CLEARED =
+const CLEARED =
   'The session was destroyed: its entry in the store was deleted, and the cookie was expired (Expires=Thu, 01 Jan 1970), so your browser dropped it. Your next visit starts a new session.';
+
+// the code that just ran, as the page shows it
+const code = (file: string, lines: SafeHtml) =>
+  html`<figure class="code"><figcaption><code>${file}</code></figcaption><pre><code>${lines}</code></pre></figure>`;
 
 export const homePage = (loggedOut: boolean) =>
   page(
@@ -18,17 +21,8 @@ whole login workflow; <a href="/session">/session</a> shows what the server know
 <p><a href="/login">Log in</a> · <a href="/signup">Sign up</a> · <a href="/profile">Your profile</a></p>`,
   );
 
-export const counterPage = ({
-  count,
-  sid,
-  config,
-  host,
-}: {
-  count: number;
-  sid: string;
-  config: Config;
-  host: string;
-}) =>
+/** The counter, and the session options this server runs with in the lesson's shape (the secret by its source). */
+export const counterPage = (config: Config, count: number, sid: string, host: string) =>
   page(
     'Session counter',
     html`<p>You have visited this page <strong id="count">${count}</strong> time${count === 1 ? '' : 's'} in this session.</p>
@@ -38,8 +32,24 @@ export const counterPage = ({
 <code>127.0.0.1</code> are separate, so each starts its own count.</p>
 <p><a href="/increment">Increment again</a> · <a href="/clear">Clear the session</a> · <a href="/store">See the store</a> · <a href="/session">Your session as JSON</a> · <a href="/">Home</a></p>
 <h2>The code that just ran</h2>
-${incrementCode(count)}
-${sessionOptionsCode(config)}`,
+${code(
+  'src/demo/routes.ts',
+  html`req.session.count = (req.session.count ?? 0) + 1; // now ${count}
+await saveSession(req); // req.session.save(): the store has it before the answer`,
+)}
+${code(
+  'src/app.ts',
+  html`app.use(
+  session({
+    secret: ${config.session.secretSource}, // never shown
+    store, // ${describeStore(config)}
+    resave: false, // don't save session if unmodified
+    saveUninitialized: false, // don't create session until something stored
+    rolling: true,
+    cookie: { httpOnly: true, secure: ${String(config.session.secure)}, maxAge: ${config.session.maxAgeMs} },
+  }),
+);`,
+)}`,
   );
 
 export const clearedPage = (cookieName: string) =>
@@ -48,5 +58,9 @@ export const clearedPage = (cookieName: string) =>
     html`<p id="cleared">${CLEARED}</p>
 <p><a href="/increment">Start a new count</a> · <a href="/store">See the store</a> · <a href="/">Home</a></p>
 <h2>The code that just ran</h2>
-${clearCode(cookieName)}`,
+${code(
+  'src/demo/routes.ts',
+  html`req.session.destroy(callback); // deletes the store entry
+res.clearCookie('${cookieName}'); // Set-Cookie: ${cookieName}=; Expires=Thu, 01 Jan 1970`,
+)}`,
   );

@@ -9,50 +9,38 @@ import { clearedPage, counterPage, homePage } from './pages';
 export function demoRoutes({ config, users }: { config: Config; users: UserStore }): Router {
   const router = Router();
 
-  router
-    .route('/')
-    .get((req, res) => {
-      noStore(res);
-      reply(req, res, 200, {
-        json: { links: ['/increment', '/clear', '/session', '/how-it-works', '/login'] },
-        html: () => homePage(req.query['logged-out'] !== undefined), // where logout lands
-      });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/', (req, res) => {
+    noStore(res);
+    reply(req, res, 200, {
+      json: { links: ['/increment', '/clear', '/session', '/how-it-works', '/login'] },
+      html: () => homePage(req.query['logged-out'] !== undefined), // where logout lands
+    });
+  });
 
-  router
-    .route('/increment')
-    .get(async (req, res) => {
-      req.session.count = (req.session.count ?? 0) + 1;
-      await saveSession(req); // req.session.save() before replying: a 200 means the store has it
-      noStore(res);
-      const { count } = req.session;
-      reply(req, res, 200, {
-        json: { count },
-        html: () =>
-          counterPage({
-            count,
-            sid: req.sessionID,
-            config,
-            host: (req.headers.host ?? 'an unknown host').slice(0, 100), // the server cannot see a host mismatch: say which
-          }),
-      });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/increment', async (req, res) => {
+    req.session.count = (req.session.count ?? 0) + 1;
+    await saveSession(req); // req.session.save() before replying: a 200 means the store has it
+    noStore(res);
+    const { count } = req.session;
+    reply(req, res, 200, {
+      json: { count },
+      // the server cannot see a host mismatch: say which host this was
+      html: () =>
+        counterPage(config, count, req.sessionID, (req.headers.host ?? 'an unknown host').slice(0, 100)),
+    });
+  });
 
-  router
-    .route('/clear')
-    .get(async (req, res) => {
-      const { loginId } = req.session;
-      if (loginId !== undefined) await users.endLogin(loginId); // a signed-in session's login ends with it
-      await destroySession(req, res, config); // req.session.destroy(), and the cookie expired
-      noStore(res);
-      reply(req, res, 200, {
-        json: { message: 'Session cleared' },
-        html: () => clearedPage(config.session.cookieName),
-      });
-    })
-    .all(allow('GET', 'HEAD'));
+  router.get('/clear', async (req, res) => {
+    const { loginId } = req.session;
+    if (loginId !== undefined) await users.endLogin(loginId); // a signed-in session's login ends with it
+    await destroySession(req, res, config); // req.session.destroy(), and the cookie expired
+    noStore(res);
+    reply(req, res, 200, {
+      json: { message: 'Session cleared' },
+      html: () => clearedPage(config.session.cookieName),
+    });
+  });
 
+  router.all(['/', '/increment', '/clear'], allow('GET', 'HEAD')); // any other method: 405
   return router;
 }

@@ -3,11 +3,14 @@ import { replyMessage } from './replies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+// Express routes case-insensitively and ignores a trailing slash, so paths compare the same way
+const normalise = (path: string) => path.toLowerCase().replace(/\/+$/, '') || '/';
+
 /** Whether a request came from this site (or a trusted one), as Go 1.25's http.CrossOriginProtection decides. */
-export function isSameOrigin(req: Request, allowedOrigins: ReadonlySet<string>): boolean {
+function isSameOrigin(req: Request, trusted: ReadonlySet<string>): boolean {
   const origin = req.headers.origin?.toLowerCase();
   // a trusted origin passes whatever the browser says about it
-  if (origin !== undefined && allowedOrigins.has(origin)) return true;
+  if (origin !== undefined && trusted.has(origin)) return true;
   const site = req.headers['sec-fetch-site'];
   if (site) return site === 'same-origin' || site === 'none'; // none: typed URL, bookmark
   // older browsers and non-browser clients: no Sec-Fetch-Site, so fall back to Origin
@@ -21,21 +24,14 @@ export function isSameOrigin(req: Request, allowedOrigins: ReadonlySet<string>):
  * request changes nothing. Unsafe methods are always checked; so are the GET paths listed (the lesson's
  * /increment and /clear change state on GET). With SameSite=Lax cookies this needs no tokens.
  */
-export function crossOriginProtection({
-  allowedOrigins = [],
-  stateChangingGets = [],
-}: {
-  allowedOrigins?: readonly string[];
-  stateChangingGets?: readonly string[];
-}): RequestHandler {
+export function crossOriginProtection(
+  allowedOrigins: readonly string[],
+  stateChangingGets: readonly string[],
+): RequestHandler {
   const trusted = new Set(allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
-  // Express routes case-insensitively and ignores a trailing slash, so compare the same way
-  const normalise = (path: string) => path.toLowerCase().replace(/\/+$/, '') || '/';
   const guarded = new Set(stateChangingGets.map(normalise));
-
   return (req, res, next) => {
-    const path = req.path; // as sent first, then as Express would route it
-    const checked = !SAFE_METHODS.has(req.method) || guarded.has(path) || guarded.has(normalise(path));
+    const checked = !SAFE_METHODS.has(req.method) || guarded.has(normalise(req.path));
     if (!checked || isSameOrigin(req, trusted)) return next();
     replyMessage(req, res, 403, 'Cross-origin request refused');
   };

@@ -6,16 +6,11 @@ const escapes: Record<string, string> = {
   "'": '&#39;',
 };
 
+const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => escapes[c] ?? c);
+
 /** Markup that is already escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => escapes[c] ?? c);
 }
 
 /** Tagged template: every interpolation is escaped unless it is SafeHtml (or an array of it). */

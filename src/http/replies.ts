@@ -10,21 +10,14 @@ export const prefersHtml = (req: Request) => req.accepts(['json', 'html']) === '
 export function sendJson(res: Response, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
   res.setHeader('Content-Type', 'application/json; charset=utf-8'); // Node's own: res.set looks up a charset
-  // stated, not left to Node: express-session's res.end wrapper may write the body before it ends
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.setHeader('Content-Length', Buffer.byteLength(text)); // else express-session's end may chunk it
   res.end(text);
 }
 
-/**
- * Sends JSON or an HTML page, whichever the client prefers, and says it varies by Accept. A page
- * passes through res.locals.decoratePage when a feature set one (the inspector adds its panel).
- */
-export function reply(
-  req: Request,
-  res: Response,
-  status: number,
-  body: { json: unknown; html: () => string },
-) {
+type Answer = { json: unknown; html: () => string }; // the page is rendered only for a browser
+
+/** JSON or the page, as the client prefers; a page passes through res.locals.decoratePage if set. */
+export function reply(req: Request, res: Response, status: number, body: Answer) {
   res.vary('Accept').statusCode = status;
   if (!prefersHtml(req)) return sendJson(res, body.json);
   const decorate = res.locals.decoratePage as ((page: string) => string) | undefined;
@@ -38,9 +31,8 @@ export function noStore(res: Response): void {
 }
 
 /**
- * The one cache rule for cookies: any response that sets one is no-store and varies by Cookie,
- * whichever route or error sent it. Runs as the headers go out, by wrapping writeHead as on-headers
- * does; mounted before express-session, whose own wrapper is outer, so it sees the cookie set there.
+ * The one cache rule for cookies: any response that sets one is no-store, whichever route or error
+ * sent it. Wraps writeHead (as on-headers does) before express-session does, so it sees its cookie.
  */
 export const noStoreWithCookies: RequestHandler = (_req, res, next) => {
   const writeHead = res.writeHead as (...args: unknown[]) => Response;
@@ -70,31 +62,26 @@ export function allow(...methods: string[]): RequestHandler {
 export const notFound: RequestHandler = (req, res) => replyMessage(req, res, 404, 'Not Found');
 
 /**
- * The last handler: safe messages for 4xx and known 5xx, a generic 500 otherwise; details only in the
- * log. Failures that repeat under a fault (503s, a store that fails every save after the answer) are
- * logged at most once a second per kind, with how many the line stands for. One per app.
+ * The last handler: safe messages for 4xx and known 5xx, a generic 500 otherwise, details only in the
+ * log. Failures that repeat under a fault (503s, saves failing after the answer) are logged at most
+ * once a second per kind.
  */
 export function createErrorHandler(clock: () => number = Date.now): ErrorRequestHandler {
   const throttle = createLogThrottle(clock);
   return (err, req, res, next) => {
+    const reason = err?.reason ?? err?.message;
     if (res.headersSent) {
       // express-session saves or touches inside res.end: the answer is out, so log it and keep it
       throttle('session save after the answer', (failures) =>
-        req.log.warn(
-          { failures, reason: err?.reason ?? err?.message },
-          'session store failed after the answer',
-        ),
+        req.log.warn({ failures, reason }, 'session store failed after the answer'),
       );
       return res.writableEnded ? undefined : next(err); // half sent: Express ends the connection
     }
-    // body-parser and friends mark client errors with status/expose
-    const status: number = err instanceof HttpError ? err.status : (err?.status ?? err?.statusCode ?? 500);
+    const status: number = err?.status ?? err?.statusCode ?? 500; // body-parser's too, with expose
     const safe = err instanceof HttpError || (status < 500 && err?.expose === true);
     if (status === 503) {
       const kind = err instanceof HttpError ? err.message : 'Service Unavailable';
-      throttle(kind, (refusals) =>
-        req.log.warn({ kind, refusals, reason: err?.reason ?? err?.message }, 'service unavailable'),
-      );
+      throttle(kind, (refusals) => req.log.warn({ kind, refusals, reason }, 'service unavailable'));
     } else if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.debug({ err: { message: err?.message, status } }, 'client error');
     if (err instanceof HttpError) res.set(err.headers);

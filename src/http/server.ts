@@ -1,29 +1,17 @@
+import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Config } from '../config';
 import { StartError } from '../errors';
 
-const IDLE_SWEEP_MS = 250;
-
-export interface HttpServer {
-  server: Server;
-  /**
-   * Stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
-   * responses say Connection: close so keep-alive clients do not reuse a closing socket) and resolves
-   * once every connection is gone.
-   * Connections still open after limits.shutdownTimeoutMs are cut.
-   */
-  drain(): Promise<void>;
-}
-
-/** The HTTP server with every limit set on purpose (see the table in the README). */
-export function createHttpServer(app: RequestListener, limits: Config['limits']): HttpServer {
+/**
+ * The HTTP server with every limit set on purpose (docs/limits-and-shutdown.md), and its drain: stop
+ * accepting, close idle connections, let in-flight requests finish with Connection: close, resolve
+ * when every connection is gone; cut what is still open after limits.shutdownTimeoutMs.
+ */
+export function createHttpServer(app: RequestListener, limits: Config['limits']) {
   let draining = false;
   const inFlight = new Set<ServerResponse>();
-  // one listener for every response ('close' comes once), not a closure and a once() wrapper each
-  const forget = function (this: ServerResponse) {
-    inFlight.delete(this);
-  };
 
   const server = createServer(
     {
@@ -36,29 +24,28 @@ export function createHttpServer(app: RequestListener, limits: Config['limits'])
     (req, res) => {
       if (draining) res.setHeader('Connection', 'close');
       inFlight.add(res);
-      res.on('close', forget);
+      res.on('close', () => inFlight.delete(res));
       app(req, res);
     },
   );
   server.maxRequestsPerSocket = 0; // no cap: keep-alive is bounded by keepAliveTimeout instead
 
-  const drain = () =>
-    new Promise<void>((resolve) => {
+  const drain = (): Promise<void> =>
+    new Promise((resolve) => {
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      // net's close, not http's: http's also drops idle keep-alive sockets at once, and one whose next
-      // request already sits unread in its buffer looks idle, so that request would be reset.
-      // Stop accepting now; sweep idle sockets after the event loop has read what had arrived.
+      // net's close, not http's, which also drops idle sockets at once: one whose next request sits
+      // unread in its buffer looks idle, and that request would be reset
       net.Server.prototype.close.call(server, () => {
         clearInterval(sweep);
         clearTimeout(force);
         resolve();
       });
-      // let idle clients go now, so they reconnect to a live instance: the second immediate comes after
-      // a whole poll phase, which has read (and so marked busy) every request that arrived before drain()
+      // let idle clients go, to reconnect to a live instance: the second immediate comes after a whole
+      // poll phase, which has read (and so marked busy) every request that arrived before drain()
       setImmediate(() => setImmediate(() => server.closeIdleConnections()));
-      // then again and again for sockets that go idle later (a response whose headers left before drain())
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      // and the sockets that go idle later (a response whose headers left before drain())
+      const sweep = setInterval(() => server.closeIdleConnections(), 250);
       // past the deadline, cut what is left rather than hang
       const force = setTimeout(() => server.closeAllConnections(), limits.shutdownTimeoutMs);
     });
@@ -74,21 +61,16 @@ export function displayUrl(host: string, port: number): string {
 }
 
 /** Listens and resolves with the URL; a port in use or not allowed is a StartError naming the fix. */
-export function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new StartError(`port ${port} is in use; set PORT`));
-      else if (err.code === 'EACCES')
-        reject(new StartError(`port ${port} needs privileges; set PORT above 1023`));
-      else if (err.code === 'EADDRNOTAVAIL')
-        reject(new StartError(`no interface has address ${host}; set HOST`));
-      else reject(err);
-    };
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      const address = server.address();
-      resolve(displayUrl(host, typeof address === 'object' && address ? address.port : port));
-    });
-  });
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  try {
+    await once(server.listen(port, host), 'listening');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartError(`port ${port} is in use; set PORT`);
+    if (code === 'EACCES') throw new StartError(`port ${port} needs privileges; set PORT above 1023`);
+    if (code === 'EADDRNOTAVAIL') throw new StartError(`no interface has address ${host}; set HOST`);
+    throw err;
+  }
+  const address = server.address();
+  return displayUrl(host, typeof address === 'object' && address ? address.port : port);
 }

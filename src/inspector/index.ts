@@ -1,3 +1,0 @@
-export type { Inspection } from './inspect';
-export { inspect } from './inspect';
-export { inspectRequests } from './middleware';
