@@ -436,6 +436,19 @@ describe.each(backends)('UserStore on $name', ({ open, skip }) => {
     });
   });
 
+  describe.skipIf(skip)('usernamesOf', () => {
+    it('names the user of each listed login, and leaves out ids that are no login', async () => {
+      const { users, ids } = await withLogins(2);
+      const bob = await created(users, { ...alice, username: 'bob' });
+      const bobs = await users.startLogin(newLogin(bob.id), CAP);
+
+      const names = await users.usernamesOf([...ids, bobs.id, 'A'.repeat(22)]);
+
+      expect(names).toEqual(new Map([...ids.map((id) => [id, 'alice'] as const), [bobs.id, 'bob']]));
+      expect(await users.usernamesOf([])).toEqual(new Map());
+    });
+  });
+
   describe.skipIf(skip)('pruneLogins', () => {
     it('deletes the logins past either lifetime and nothing else: how many', async () => {
       const { users } = await withLogins(0);

@@ -1,11 +1,25 @@
-import { newLoginId, SEEN_EVERY_MS } from './login-id';
-import { openUserPool, type PoolOptions, type Query } from './postgres-pool';
-import { type LoginRow, toLogin, toUser, type UserRow } from './rows';
-import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './types';
+import pg, { type PoolClient, type QueryResultRow } from 'pg';
+import { withDeadline } from '../deadline';
+import { UserStoreUnavailableError } from '../errors';
+import type { Logger } from '../logger';
+import { describe, userStoreError } from './postgres-errors';
+import { migrateUsers } from './postgres-migrations';
+import { redactUrl } from './postgres-url';
+import { type Row, SQL } from './sql';
+import { SqlUserStore } from './store';
+import type { LoginLifetimes, UserStore } from './types';
 
-export interface PostgresUserStoreOptions extends PoolOptions {
+export interface PostgresUserStoreOptions {
+  /** postgres://user:password@host:port/db?sslmode=…; the password is never logged */
+  url: string;
+  poolSize: number;
+  /** deadline for every query, on the server (statement_timeout) and here */
+  timeoutMs: number;
+  logger: Logger;
   lifetimes: LoginLifetimes;
 }
+
+export type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
 
 export interface PostgresUserStore extends UserStore {
   /** resolves when PostgreSQL answers and the migrations have run; rejects with UserStoreUnavailableError */
@@ -13,173 +27,129 @@ export interface PostgresUserStore extends UserStore {
   /** resolves once the migrations have run (never rejects: they are retried until then) */
   readonly ready: Promise<void>;
   close(): Promise<void>;
-  /** runs work in one transaction (the upgrade from the per-user session index) */
+  /** runs work in one transaction (the upgrade from the per-user session index uses it too) */
   transaction<T>(what: string, work: (query: Query) => Promise<T>): Promise<T>;
 }
 
-const USER = 'id, username, password_hash, created_at';
-const LOGIN = 'l.id, l.user_id, l.created_at, l.last_seen_at, l.auth_at, l.device, l.ip, l.persistent';
-// live: seen within the idle lifetime ($2) and created within the absolute one ($3)
-const LIVE = 'l.last_seen_at > $2 AND l.created_at > $3';
-
-// one statement of its own: under READ COMMITTED the next statement sees what a transaction it
-// waited for committed
-const lockUser = (q: Query, userId: number) =>
-  q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+// deadlock detected, serialization failure: two logins acting on each other at once; the loser, retried
+// once, then finds its own login gone
+const RETRIED = ['40P01', '40001'];
+const LOG_INTERVAL_MS = 10_000; // a down server fails every retry: one line per interval is enough
+const RETRY_MAX_MS = 2000;
 
 /**
  * Users and their logins in PostgreSQL, shared by every instance. Returns at once: migrations run on
  * the first successful connection and are retried in the background; meanwhile, and whenever
  * PostgreSQL is down or silent, every call fails within timeoutMs with UserStoreUnavailableError.
- * Every transaction that ends a user's logins (an action by a login, the cap at a new login) first
- * locks the user's row, so two of them for one user run one after the other instead of deadlocking
- * (a deadlock is only found after deadlock_timeout, 1 s, past the usual deadline). An action by a
- * login then checks its own row (FOR KEY SHARE) in a statement of its own, which sees what the one
- * before committed: a login ended meanwhile cannot act, and of two logins ending each other at once
- * the second finds itself gone.
  */
-export function createPostgresUserStore({
-  lifetimes,
-  ...options
-}: PostgresUserStoreOptions): PostgresUserStore {
-  const { query, transaction, ready, close } = openUserPool(options);
-  const live = (now: number) => [now - lifetimes.idleMs, now - lifetimes.maxAgeMs];
-  const user = async (what: string, text: string, values: unknown[]) => {
-    const row = (await query<UserRow>(what, text, values))[0];
-    return row && toUser(row);
+export function createPostgresUserStore(options: PostgresUserStoreOptions): PostgresUserStore {
+  const { url, timeoutMs, logger } = options;
+  const where = redactUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url, // sslmode and the rest are read from it
+    max: options.poolSize,
+    connectionTimeoutMillis: timeoutMs, // connecting, and waiting for a free client
+    query_timeout: timeoutMs, // client side: a client stuck on a silent server is errored and destroyed
+    statement_timeout: timeoutMs, // server side: the query is cancelled there too
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
+  let lastLogged = 0;
+  const warn = (err: unknown, msg: string) => {
+    if (Date.now() - lastLogged < LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    logger.warn({ error: describe(err), database: where }, msg);
   };
-  const asActor = <T>(what: string, actor: string, userId: number, act: (q: Query) => Promise<T>) =>
-    transaction(what, async (q) => {
-      await lockUser(q, userId);
-      const own = await q('SELECT 1 FROM logins WHERE id = $1 AND user_id = $2 FOR KEY SHARE', [
-        actor,
-        userId,
-      ]);
-      return own.length > 0 ? act(q) : undefined;
-    });
+  pool.on('error', (err) => warn(err, 'postgres idle connection failed')); // unhandled, it would crash
 
-  return {
-    ready,
-    close,
-    transaction,
-    findByUsername: (username) => user('find', `SELECT ${USER} FROM users WHERE username = $1`, [username]),
-    // the unique index settles two signups racing for one name, across instances too
-    create: ({ username, passwordHash, createdAt }: NewUser) =>
-      user(
-        'create',
-        `INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (username) DO NOTHING RETURNING ${USER}`,
-        [username, passwordHash, createdAt],
-      ),
-    async setPasswordHash(id, passwordHash) {
-      await query('setPasswordHash', 'UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
-    },
-    startLogin(login: NewLogin, maxPerUser: number) {
-      const row: Login = { id: newLoginId(), lastSeenAt: login.createdAt, authAt: login.createdAt, ...login };
-      const now = row.lastSeenAt;
-      return transaction('startLogin', async (q) => {
-        await lockUser(q, row.userId); // the cap ends logins too
-        await q(
-          `INSERT INTO logins (id, user_id, created_at, last_seen_at, auth_at, device, ip, persistent)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [row.id, row.userId, row.createdAt, now, row.authAt, row.device, row.ip, row.persistent],
-        );
-        await q(`DELETE FROM logins l WHERE l.user_id = $1 AND NOT (${LIVE})`, [row.userId, ...live(now)]);
-        // the new one aside: on a tie in last_seen_at the order alone could pick it
-        await q(
-          `DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE user_id = $1 AND id <> $2
-           ORDER BY last_seen_at DESC OFFSET $3)`,
-          [row.userId, row.id, maxPerUser - 1],
-        );
-        return row;
-      });
-    },
-    async findLogin(id, now) {
-      const rows = await query<
-        LoginRow & { username: string; password_hash: string; user_created_at: string }
-      >(
-        'findLogin',
-        `SELECT ${LOGIN}, u.username, u.password_hash, u.created_at AS user_created_at
-         FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND ${LIVE}`,
-        [id, ...live(now)],
-      );
-      const row = rows[0];
-      if (!row) return undefined;
-      const login = toLogin(row);
-      if (login.lastSeenAt <= now - SEEN_EVERY_MS)
-        await query('seen', 'UPDATE logins SET last_seen_at = $1 WHERE id = $2', [now, id]);
-      return { login, user: toUser({ ...row, id: row.user_id, created_at: row.user_created_at }) };
-    },
-    async listLogins(userId, now) {
-      const rows = await query<LoginRow>(
-        'listLogins',
-        `SELECT ${LOGIN} FROM logins l WHERE l.user_id = $1 AND ${LIVE} ORDER BY l.last_seen_at DESC`,
-        [userId, ...live(now)],
-      );
-      return rows.map(toLogin);
-    },
-    async endLogin(id) {
-      await query('endLogin', 'DELETE FROM logins WHERE id = $1', [id]);
-    },
-    endOtherLogin: (actor, userId, target) =>
-      asActor('endOtherLogin', actor, userId, async (q) => {
-        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id = $2 AND id <> $3 RETURNING id', [
-          userId,
-          target,
-          actor,
-        ]);
-        return gone.length > 0;
-      }),
-    endOtherLogins: (actor, userId) =>
-      asActor('endOtherLogins', actor, userId, async (q) => {
-        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [
-          userId,
-          actor,
-        ]);
-        return gone.length;
-      }),
-    changePassword: (actor, userId, passwordHash) =>
-      asActor('changePassword', actor, userId, async (q) => {
-        await q('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
-        const gone = await q('DELETE FROM logins WHERE user_id = $1 AND id <> $2 RETURNING id', [
-          userId,
-          actor,
-        ]);
-        return gone.length;
-      }),
-    async confirmPassword(actor, now) {
-      const rows = await query(
-        'confirmPassword',
-        'UPDATE logins SET auth_at = $1 WHERE id = $2 RETURNING id',
-        [now, actor],
-      );
-      return rows.length > 0;
-    },
-    async deleteUser(actor, userId) {
-      const done = await asActor('deleteUser', actor, userId, async (q) => {
-        const gone = await q('DELETE FROM users WHERE id = $1 RETURNING id', [userId]); // logins cascade
-        return gone.length > 0;
-      });
-      return done === true;
-    },
-    async usernamesOf(loginIds) {
-      const rows = await query<{ id: string; username: string }>(
-        'usernamesOf',
-        'SELECT l.id, u.username FROM logins l JOIN users u ON u.id = l.user_id WHERE l.id = ANY($1::text[])',
-        [loginIds],
-      );
-      return new Map(rows.map((r) => [r.id, r.username]));
-    },
-    async pruneLogins(now) {
-      const rows = await query(
-        'pruneLogins',
-        'DELETE FROM logins WHERE last_seen_at <= $1 OR created_at <= $2 RETURNING id',
-        live(now),
-      );
-      return rows.length;
-    },
-    async ping() {
-      await query('ping', 'SELECT 1');
-    },
+  const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      const result = await work(client);
+      client.release();
+      return result;
+    } catch (err) {
+      client.release(err as Error); // destroyed, not reused: it may be mid-transaction
+      throw err;
+    }
   };
+
+  let migrated = false;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const migrate = async (delay: number): Promise<void> => {
+    try {
+      await withClient(migrateUsers);
+      migrated = true;
+      markReady();
+      logger.info({ database: where }, 'postgres user store ready');
+    } catch (err) {
+      if (closed) return;
+      warn(err, 'postgres user store not ready; retrying');
+      retry = setTimeout(() => void migrate(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref();
+    }
+  };
+  void migrate(100);
+
+  /** work within timeoutMs, or a UserStoreUnavailableError (at once before the migrations have run) */
+  const call = async <T>(what: string, work: () => Promise<T>, retries = 0): Promise<T> => {
+    if (!migrated) throw new UserStoreUnavailableError(closed ? 'closed' : 'users: not migrated yet');
+    try {
+      return await withDeadline(work(), timeoutMs, `users ${what}`);
+    } catch (err) {
+      const code = (err as { code?: string } | undefined)?.code ?? '';
+      if (retries > 0 && RETRIED.includes(code)) return call(what, work, retries - 1);
+      throw userStoreError(err);
+    }
+  };
+  const query = async (what: string, text: string, values: unknown[] = []) =>
+    (await call(what, () => pool.query(text, values))).rows;
+  const transaction = <T>(what: string, work: (query: Query) => Promise<T>) =>
+    call(
+      what,
+      () =>
+        withClient(async (client) => {
+          await client.query('BEGIN');
+          const result = await work(async (text, values) => (await client.query(text, values)).rows);
+          await client.query('COMMIT');
+          return result;
+        }),
+      1,
+    );
+
+  // Every transaction on a user's logins first locks the user's row, so two for one user run one after
+  // the other instead of deadlocking (found only after deadlock_timeout, 1 s, past the usual deadline).
+  // An action by a login then checks its own row in a statement of its own, which under READ COMMITTED
+  // sees what the transaction it waited for committed: a login ended meanwhile cannot act.
+  const store = new SqlUserStore(
+    {
+      rows: (name, values) => query(name, SQL[name], values),
+      transaction: (what, { userId, actor }, statements) =>
+        transaction(what, async (q) => {
+          await q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+          if (actor !== undefined && (await q(`${SQL.own} FOR KEY SHARE`, [actor, userId])).length === 0)
+            return undefined;
+          let rows: Row[] = [];
+          for (const [name, values] of statements) rows = await q(SQL[name], values);
+          return rows;
+        }),
+    },
+    options.lifetimes,
+  );
+  return Object.assign(store, {
+    ready,
+    transaction,
+    ping: async () => void (await query('ping', 'SELECT 1')),
+    async close() {
+      closed = true;
+      migrated = false;
+      clearTimeout(retry);
+      // a client stuck on a silent server never finishes ending: do not let it hold up shutdown
+      await withDeadline(pool.end(), timeoutMs, 'users close').catch(() => {});
+    },
+  });
 }

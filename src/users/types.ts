@@ -8,11 +8,7 @@ export interface User {
   createdAt: number;
 }
 
-export interface NewUser {
-  username: string;
-  passwordHash: string;
-  createdAt: number;
-}
+export type NewUser = Omit<User, 'id'>;
 
 /**
  * A login: one signed-in browser, a row the user owns (as the Rails authentication generator's
