@@ -48,11 +48,10 @@ export async function migrateUsers(client: ClientBase): Promise<void> {
       "SELECT version FROM schema_version WHERE name = 'users'",
     );
     const current = rows[0]?.version ?? 0;
-    if (current > MIGRATIONS.length) {
+    if (current > MIGRATIONS.length)
       throw new Error(
         `users schema is version ${current}, newer than this code knows (${MIGRATIONS.length})`,
       );
-    }
     for (const sql of MIGRATIONS.slice(current)) await client.query(sql);
     await client.query(
       `INSERT INTO schema_version (name, version) VALUES ('users', $1)

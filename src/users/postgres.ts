@@ -1,7 +1,7 @@
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
 import { withDeadline } from '../deadline';
 import { UserStoreUnavailableError } from '../errors';
-import type { Logger } from '../logger';
+import { createLogThrottle, type Logger } from '../logger';
 import { describe, userStoreError } from './postgres-errors';
 import { migrateUsers } from './postgres-migrations';
 import { redactUrl } from './postgres-url';
@@ -54,12 +54,9 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   });
-  let lastLogged = 0;
-  const warn = (err: unknown, msg: string) => {
-    if (Date.now() - lastLogged < LOG_INTERVAL_MS) return;
-    lastLogged = Date.now();
-    logger.warn({ error: describe(err), database: where }, msg);
-  };
+  const throttle = createLogThrottle(Date.now, LOG_INTERVAL_MS);
+  const warn = (err: unknown, msg: string) =>
+    throttle(msg, () => logger.warn({ error: describe(err), database: where }, msg));
   pool.on('error', (err) => warn(err, 'postgres idle connection failed')); // unhandled, it would crash
 
   const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
@@ -77,23 +74,21 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   let migrated = false;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
-  let markReady = () => {};
   const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
+    const migrate = async (delay: number): Promise<void> => {
+      try {
+        await withClient(migrateUsers);
+        migrated = true;
+        resolve();
+        logger.info({ database: where }, 'postgres user store ready');
+      } catch (err) {
+        if (closed) return;
+        warn(err, 'postgres user store not ready; retrying');
+        retry = setTimeout(() => void migrate(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref();
+      }
+    };
+    void migrate(100);
   });
-  const migrate = async (delay: number): Promise<void> => {
-    try {
-      await withClient(migrateUsers);
-      migrated = true;
-      markReady();
-      logger.info({ database: where }, 'postgres user store ready');
-    } catch (err) {
-      if (closed) return;
-      warn(err, 'postgres user store not ready; retrying');
-      retry = setTimeout(() => void migrate(Math.min(delay * 2, RETRY_MAX_MS)), delay).unref();
-    }
-  };
-  void migrate(100);
 
   /** work within timeoutMs, or a UserStoreUnavailableError (at once before the migrations have run) */
   const call = async <T>(what: string, work: () => Promise<T>, retries = 0): Promise<T> => {
@@ -128,8 +123,8 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   const store = new SqlUserStore(
     {
       rows: (name, values) => query(name, SQL[name], values),
-      transaction: (what, { userId, actor }, statements) =>
-        transaction(what, async (q) => {
+      transaction: ({ userId, actor }, statements) =>
+        transaction(statements.map(([name]) => name).join(', '), async (q) => {
           await q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
           if (actor !== undefined && (await q(`${SQL.own} FOR KEY SHARE`, [actor, userId])).length === 0)
             return undefined;

@@ -4,7 +4,7 @@ import { whenFree } from '../sqlite/busy';
 import { type Database, databaseError, migrate } from '../sqlite/database';
 import { type Row, SQL } from './sql';
 import { MIGRATIONS } from './sqlite-sql';
-import { SqlUserStore, type Statement, type UserDatabase } from './store';
+import { type Scope, SqlUserStore, type Statement, type UserDatabase } from './store';
 import type { LoginLifetimes } from './types';
 
 const DEFAULT_LIFETIMES: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 };
@@ -28,40 +28,31 @@ function sqliteUserDatabase(db: Database): UserDatabase {
       WHERE l.id IN (SELECT value FROM json_each($1))`,
   };
   const prepared = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]));
+  // `$1` is a name to better-sqlite3, which binds neither booleans nor arrays
+  const bind = (v: unknown) =>
+    typeof v === 'boolean' ? Number(v) : Array.isArray(v) ? JSON.stringify(v) : v;
   const all = ([name, values]: Statement): Row[] => {
     const statement = prepared[name] as Prepared;
-    // `$1` is a name to better-sqlite3, and it binds neither booleans nor arrays
-    const named = Object.fromEntries(
-      values.map((v, i) => [
-        i + 1,
-        typeof v === 'boolean' ? Number(v) : Array.isArray(v) ? JSON.stringify(v) : v,
-      ]),
-    );
+    const named = Object.fromEntries(values.map((v, i) => [i + 1, bind(v)]));
     if (statement.reader) return statement.all(named) as Row[];
     statement.run(named);
     return [];
   };
+  const guarded = db.transaction(({ userId, actor }: Scope, statements: Statement[]) => {
+    if (actor !== undefined && all(['own', [actor, userId]]).length === 0) return undefined;
+    return statements.map(all).at(-1);
+  });
   // a busy or broken file is a 503
-  const run = <T>(work: () => T): Promise<T> => {
+  const run = async <T>(work: () => T): Promise<T> => {
     try {
-      return Promise.resolve(whenFree(db, work));
+      return whenFree(db, work);
     } catch (err) {
       const mapped = databaseError(err);
-      return Promise.reject(
-        mapped instanceof StoreUnavailableError ? new UserStoreUnavailableError(mapped.reason) : mapped,
-      );
+      throw mapped instanceof StoreUnavailableError ? new UserStoreUnavailableError(mapped.reason) : mapped;
     }
   };
   return {
     rows: (...statement) => run(() => all(statement)),
-    transaction: (_what, { userId, actor }, statements) =>
-      run(() =>
-        db
-          .transaction(() => {
-            if (actor !== undefined && all(['own', [actor, userId]]).length === 0) return undefined;
-            return statements.map(all).at(-1);
-          })
-          .immediate(),
-      ),
+    transaction: (on, statements) => run(() => guarded.immediate(on, statements)),
   };
 }

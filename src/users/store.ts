@@ -5,19 +5,15 @@ import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './type
 /** One of the statements in sql.ts, and its values. */
 export type Statement = [name: keyof typeof SQL, values: unknown[]];
 
+/** Whose logins a transaction is on, and the acting login, if any, that must still exist. */
+export type Scope = { userId: number; actor?: string };
+
 /** What the store needs of SQLite or PostgreSQL. */
 export interface UserDatabase {
   /** one statement's rows (a write's: what it RETURNs) */
   rows(...statement: Statement): Promise<Row[]>;
-  /**
-   * The statements in one transaction on the user's logins: the last one's rows; with an `actor`, only
-   * while that login of the user exists (checked in the transaction), else undefined.
-   */
-  transaction(
-    what: string,
-    on: { userId: number; actor?: string },
-    statements: Statement[],
-  ): Promise<Row[] | undefined>;
+  /** the statements in one transaction: the last one's rows, or undefined (nothing done) if the actor is gone */
+  transaction(scope: Scope, statements: Statement[]): Promise<Row[] | undefined>;
 }
 
 const SEEN_EVERY_MS = 60_000; // one write a minute at most: ordering by last seen is accurate to the minute
@@ -34,17 +30,14 @@ export class SqlUserStore implements UserStore {
     return [now - this.lifetimes.idleMs, now - this.lifetimes.maxAgeMs];
   }
 
-  private async user(...statement: Statement) {
-    const [row] = await this.db.rows(...statement);
+  async findByUsername(username: string) {
+    const [row] = await this.db.rows('findUser', [username]);
     return row && toUser(row);
   }
 
-  findByUsername(username: string) {
-    return this.user('findUser', [username]);
-  }
-
-  create({ username, passwordHash, createdAt }: NewUser) {
-    return this.user('createUser', [username, passwordHash, createdAt]);
+  async create({ username, passwordHash, createdAt }: NewUser) {
+    const [row] = await this.db.rows('createUser', [username, passwordHash, createdAt]);
+    return row && toUser(row);
   }
 
   async setPasswordHash(id: number, passwordHash: string) {
@@ -54,7 +47,7 @@ export class SqlUserStore implements UserStore {
   async startLogin(login: NewLogin, maxPerUser: number) {
     const row: Login = { id: newLoginId(), lastSeenAt: login.createdAt, authAt: login.createdAt, ...login };
     const { id, userId, lastSeenAt: now } = row;
-    await this.db.transaction('startLogin', { userId }, [
+    await this.db.transaction({ userId }, [
       ['insertLogin', [id, userId, row.createdAt, now, row.authAt, row.device, row.ip, row.persistent]],
       ['deadOf', [...this.live(now), userId]],
       ['pastCap', [userId, id, maxPerUser - 1]], // the new one is one of the cap
@@ -79,21 +72,16 @@ export class SqlUserStore implements UserStore {
   }
 
   async endOtherLogin(actor: string, userId: number, target: string) {
-    const ended = await this.db.transaction('endOtherLogin', { userId, actor }, [
-      ['endOther', [userId, target, actor]],
-    ]);
+    const ended = await this.db.transaction({ userId, actor }, [['endOther', [userId, target, actor]]]);
     return ended && ended.length > 0;
   }
 
   async endOtherLogins(actor: string, userId: number) {
-    const ended = await this.db.transaction('endOtherLogins', { userId, actor }, [
-      ['endOthers', [userId, actor]],
-    ]);
-    return ended?.length;
+    return (await this.db.transaction({ userId, actor }, [['endOthers', [userId, actor]]]))?.length;
   }
 
   async changePassword(actor: string, userId: number, passwordHash: string) {
-    const ended = await this.db.transaction('changePassword', { userId, actor }, [
+    const ended = await this.db.transaction({ userId, actor }, [
       ['setHash', [passwordHash, userId]],
       ['endOthers', [userId, actor]],
     ]);
@@ -105,7 +93,7 @@ export class SqlUserStore implements UserStore {
   }
 
   async deleteUser(actor: string, userId: number) {
-    const deleted = await this.db.transaction('deleteUser', { userId, actor }, [
+    const deleted = await this.db.transaction({ userId, actor }, [
       ['endAll', [userId]], // SQLite enforces no foreign key, so no ON DELETE CASCADE, unless told to
       ['deleteUser', [userId]],
     ]);

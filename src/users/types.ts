@@ -31,8 +31,7 @@ export interface Login {
 }
 
 /** A new login: id, lastSeenAt and authAt are made (random, createdAt) unless the upgrade carries them over. */
-export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> &
-  Partial<Pick<Login, 'id' | 'lastSeenAt' | 'authAt'>>;
+export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> & Partial<Login>;
 
 /** A login is live while both its idle and its absolute lifetime are ahead. */
 export interface LoginLifetimes {
