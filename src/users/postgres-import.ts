@@ -17,10 +17,7 @@ const columns = <T>(rows: T[], keys: (keyof T)[]) => keys.map((key) => rows.map(
  * there), and the id the next signup will get.
  */
 export async function importUsers(sqlite: Database, client: ClientBase) {
-  const users = sqlite
-    .prepare<[], Row>('SELECT id, username, password_hash, created_at FROM users ORDER BY id')
-    .all()
-    .map(toUser);
+  const users = sqlite.prepare<[], Row>('SELECT * FROM users ORDER BY id').all().map(toUser);
   const sequence = hasTable(sqlite, 'sqlite_sequence')
     ? sqlite.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'users'").get()?.seq
     : undefined;

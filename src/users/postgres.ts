@@ -10,11 +10,9 @@ import { SqlUserStore } from './store';
 import type { LoginLifetimes, UserStore } from './types';
 
 export interface PostgresUserStoreOptions {
-  /** postgres://user:password@host:port/db?sslmode=…; the password is never logged */
-  url: string;
+  url: string; // postgres://user:password@host:port/db?sslmode=…; the password is never logged
   poolSize: number;
-  /** deadline for every query, on the server (statement_timeout) and here */
-  timeoutMs: number;
+  timeoutMs: number; // deadline for every query, on the server (statement_timeout) and here
   logger: Logger;
   lifetimes: LoginLifetimes;
 }
@@ -22,18 +20,14 @@ export interface PostgresUserStoreOptions {
 export type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
 
 export interface PostgresUserStore extends UserStore {
-  /** resolves when PostgreSQL answers and the migrations have run; rejects with UserStoreUnavailableError */
-  ping(): Promise<void>;
-  /** resolves once the migrations have run (never rejects: they are retried until then) */
-  readonly ready: Promise<void>;
+  ping(): Promise<void>; // PostgreSQL answers and the migrations have run, else UserStoreUnavailableError
+  readonly ready: Promise<void>; // the migrations have run (never rejects: they are retried until then)
   close(): Promise<void>;
   /** runs work in one transaction (the upgrade from the per-user session index uses it too) */
   transaction<T>(what: string, work: (query: Query) => Promise<T>): Promise<T>;
 }
 
-// deadlock detected, serialization failure: two logins acting on each other at once; the loser, retried
-// once, then finds its own login gone
-const RETRIED = ['40P01', '40001'];
+const RETRIED = ['40P01', '40001']; // deadlock detected, serialization failure: retried once
 const LOG_INTERVAL_MS = 10_000; // a down server fails every retry: one line per interval is enough
 const RETRY_MAX_MS = 2000;
 
@@ -116,10 +110,11 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
       1,
     );
 
-  // Every transaction on a user's logins first locks the user's row, so two for one user run one after
-  // the other instead of deadlocking (found only after deadlock_timeout, 1 s, past the usual deadline).
-  // An action by a login then checks its own row in a statement of its own, which under READ COMMITTED
-  // sees what the transaction it waited for committed: a login ended meanwhile cannot act.
+  // Every transaction on a user's logins locks the user's row first, so two for one user run one after
+  // the other instead of deadlocking (found only after deadlock_timeout, 1 s, past the usual deadline);
+  // an action by a login then checks its own row in a statement of its own, which under READ COMMITTED
+  // sees what the one it waited for committed. Of two logins ending each other, the second finds itself
+  // gone (or, deadlocked after all, is retried once and then does).
   const store = new SqlUserStore(
     {
       rows: (name, values) => query(name, SQL[name], values),

@@ -5,10 +5,7 @@ const LOGIN = 'l.id, l.user_id, l.created_at, l.last_seen_at, l.auth_at, l.devic
 // live: seen within the idle lifetime and created within the absolute one; always $1 and $2
 const LIVE = 'l.last_seen_at > $1 AND l.created_at > $2';
 
-/**
- * Every statement of the user store, written once for SQLite and PostgreSQL: PostgreSQL's `$1`
- * placeholders, which better-sqlite3 binds by name.
- */
+/** Every statement of the user store, once for SQLite and PostgreSQL (better-sqlite3 binds `$1` by name). */
 export const SQL = {
   findUser: `SELECT ${USER} FROM users WHERE username = $1`,
   // the unique index settles two signups racing for one name, across instances too

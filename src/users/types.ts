@@ -1,11 +1,8 @@
 export interface User {
   id: number;
-  /** ASCII-lowercased; unique */
-  username: string;
-  /** self-describing, e.g. `scrypt$N$r$p$salt$hash` */
-  passwordHash: string;
-  /** ms since epoch */
-  createdAt: number;
+  username: string; // ASCII-lowercased; unique
+  passwordHash: string; // self-describing, e.g. `scrypt$N$r$p$salt$hash`
+  createdAt: number; // ms since epoch
 }
 
 export type NewUser = Omit<User, 'id'>;
@@ -15,19 +12,14 @@ export type NewUser = Omit<User, 'id'>;
  * Session and better-auth's session table). The session holds only its id. Times in ms since epoch.
  */
 export interface Login {
-  /** random, 128 bits or more; never the session ID nor derived from it */
-  id: string;
+  id: string; // random, 128 bits or more; never the session ID nor derived from it
   userId: number;
   createdAt: number;
-  /** moved at most once a minute, so ordering by it is accurate to the minute */
-  lastSeenAt: number;
-  /** the last time a password was entered in this login (login, signup, confirm) */
-  authAt: number;
-  /** e.g. "Chrome 131 on Linux" */
-  device: string;
+  lastSeenAt: number; // moved at most once a minute, so ordering by it is accurate to the minute
+  authAt: number; // the last time a password was entered in this login (login, signup, confirm)
+  device: string; // e.g. "Chrome 131 on Linux"
   ip: string;
-  /** "keep me signed in": a persistent cookie; otherwise a browser-session cookie */
-  persistent: boolean;
+  persistent: boolean; // "keep me signed in": a persistent cookie; otherwise a browser-session cookie
 }
 
 /** A new login: id, lastSeenAt and authAt are made (random, createdAt) unless the upgrade carries them over. */
@@ -35,10 +27,8 @@ export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> & Partial<Log
 
 /** A login is live while both its idle and its absolute lifetime are ahead. */
 export interface LoginLifetimes {
-  /** SESSION_MAX_AGE_SECONDS: since it was last seen */
-  idleMs: number;
-  /** LOGIN_MAX_AGE_SECONDS: since it was created */
-  maxAgeMs: number;
+  idleMs: number; // SESSION_MAX_AGE_SECONDS: since it was last seen
+  maxAgeMs: number; // LOGIN_MAX_AGE_SECONDS: since it was created
 }
 
 /**
