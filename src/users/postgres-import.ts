@@ -56,14 +56,12 @@ export async function importUsers(sqlite: Database, client: ClientBase) {
 async function copyLogins(sqlite: Database, client: ClientBase, userIds: Set<number>): Promise<void> {
   if (!hasTable(sqlite, 'logins')) return;
   const logins = sqlite.prepare<[], Row>('SELECT * FROM logins').all().map(toLogin);
+  const theirs = logins.filter((l) => userIds.has(l.userId));
   await client.query(
     `INSERT INTO logins (id, user_id, created_at, last_seen_at, auth_at, device, ip, persistent)
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
        $7::text[], $8::boolean[]) ON CONFLICT DO NOTHING`,
-    columns(
-      logins.filter((l) => userIds.has(l.userId)),
-      ['id', 'userId', 'createdAt', 'lastSeenAt', 'authAt', 'device', 'ip', 'persistent'],
-    ),
+    columns(theirs, ['id', 'userId', 'createdAt', 'lastSeenAt', 'authAt', 'device', 'ip', 'persistent']),
   );
 }
 

@@ -7,14 +7,12 @@ import { MIGRATIONS } from './sqlite-sql';
 import { type Scope, SqlUserStore, type Statement, type UserDatabase } from './store';
 import type { LoginLifetimes } from './types';
 
-const DEFAULT_LIFETIMES: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 };
-
 /**
  * Users and their logins in the SQLite file. SQLite runs one write at a time, so a transaction that
  * checks the acting login and acts cannot interleave with another.
  */
 export class SqliteUserStore extends SqlUserStore {
-  constructor(db: Database, lifetimes = DEFAULT_LIFETIMES) {
+  constructor(db: Database, lifetimes: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 }) {
     migrate(db, 'users', MIGRATIONS);
     super(sqliteUserDatabase(db), lifetimes);
   }
