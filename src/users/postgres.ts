@@ -97,18 +97,16 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   };
   const query = async (what: string, text: string, values: unknown[] = []) =>
     (await call(what, () => pool.query(text, values))).rows;
-  const transaction = <T>(what: string, work: (query: Query) => Promise<T>) =>
-    call(
-      what,
-      () =>
-        withClient(async (client) => {
-          await client.query('BEGIN');
-          const result = await work(async (text, values) => (await client.query(text, values)).rows);
-          await client.query('COMMIT');
-          return result;
-        }),
-      1,
-    );
+  const transaction = <T>(what: string, work: (query: Query) => Promise<T>) => {
+    const once = () =>
+      withClient(async (client) => {
+        await client.query('BEGIN');
+        const result = await work(async (text, values) => (await client.query(text, values)).rows);
+        await client.query('COMMIT');
+        return result;
+      });
+    return call(what, once, 1); // a deadlock or serialization failure is retried once
+  };
 
   // Every transaction on a user's logins locks the user's row first, so two for one user run one after
   // the other instead of deadlocking (found only after deadlock_timeout, 1 s, past the usual deadline);

@@ -51,6 +51,6 @@ function sqliteUserDatabase(db: Database): UserDatabase {
   };
   return {
     rows: (...statement) => run(() => all(statement)),
-    transaction: (on, statements) => run(() => guarded.immediate(on, statements)),
+    transaction: (scope, statements) => run(() => guarded.immediate(scope, statements)),
   };
 }
