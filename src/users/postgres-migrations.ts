@@ -13,8 +13,8 @@ const MIGRATIONS = [
   );
   CREATE UNIQUE INDEX users_username_key ON users (username);`,
   // a login is a row the user owns, instead of a per-user index in every session store and a generation
-  // number; the generations still above 0 are kept aside for the upgrade of logged-in sessions
-  // (src/upgrade/logins.ts)
+  // number; the generations still above 0 were kept aside for the upgrade of logged-in sessions
+  // (bcab473's, see docs/deployment.md#upgrading)
   `CREATE TABLE logins (
     id text PRIMARY KEY,
     user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,

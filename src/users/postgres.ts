@@ -17,14 +17,12 @@ export interface PostgresUserStoreOptions {
   lifetimes: LoginLifetimes;
 }
 
-export type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
+type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
 
 export interface PostgresUserStore extends UserStore {
   ping(): Promise<void>; // PostgreSQL answers and the migrations have run, else UserStoreUnavailableError
   readonly ready: Promise<void>; // the migrations have run (never rejects: they are retried until then)
   close(): Promise<void>;
-  /** runs work in one transaction (the upgrade from the per-user session index uses it too) */
-  transaction<T>(what: string, work: (query: Query) => Promise<T>): Promise<T>;
 }
 
 const RETRIED = ['40P01', '40001']; // deadlock detected, serialization failure: retried once
@@ -130,7 +128,6 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   );
   return Object.assign(store, {
     ready,
-    transaction,
     ping: async () => void (await query('ping', 'SELECT 1')),
     async close() {
       closed = true;

@@ -19,8 +19,8 @@ export const MIGRATIONS = [
   DROP TABLE users;
   ALTER TABLE users_v2 RENAME TO users;`,
   // a login is a row the user owns, instead of a per-user index in every session store and a generation
-  // number; the generations still above 0 are kept aside for the upgrade of logged-in sessions
-  // (src/upgrade/logins.ts), which drops them when done
+  // number; the generations still above 0 were kept aside for the upgrade of logged-in sessions
+  // (bcab473's, see docs/deployment.md#upgrading), which dropped them when done
   `CREATE TABLE logins (
     id TEXT PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -1,4 +1,4 @@
-import { newLoginId } from './login-id';
+import { randomBytes } from 'node:crypto';
 import { type Row, type SQL, toLogin, toUser } from './sql';
 import type { Login, LoginLifetimes, NewLogin, NewUser, UserStore } from './types';
 
@@ -45,8 +45,9 @@ export class SqlUserStore implements UserStore {
   }
 
   async startLogin(login: NewLogin, maxPerUser: number) {
-    const row: Login = { id: newLoginId(), lastSeenAt: login.createdAt, authAt: login.createdAt, ...login };
-    const { id, userId, lastSeenAt: now } = row;
+    const id = randomBytes(16).toString('base64url'); // 22 characters; nothing to do with the session ID
+    const row: Login = { lastSeenAt: login.createdAt, authAt: login.createdAt, ...login, id };
+    const { userId, lastSeenAt: now } = row;
     await this.db.transaction({ userId }, [
       ['insertLogin', [id, userId, row.createdAt, now, row.authAt, row.device, row.ip, row.persistent]],
       ['deadOf', [...this.live(now), userId]],

@@ -22,8 +22,9 @@ export interface Login {
   persistent: boolean; // "keep me signed in": a persistent cookie; otherwise a browser-session cookie
 }
 
-/** A new login: id, lastSeenAt and authAt are made (random, createdAt) unless the upgrade carries them over. */
-export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> & Partial<Login>;
+/** A new login: its id is made (random); lastSeenAt and authAt are its createdAt unless given. */
+export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> &
+  Partial<Pick<Login, 'lastSeenAt' | 'authAt'>>;
 
 /** A login is live while both its idle and its absolute lifetime are ahead. */
 export interface LoginLifetimes {
