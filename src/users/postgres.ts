@@ -1,12 +1,11 @@
-import pg, { type PoolClient, type QueryResultRow } from 'pg';
+import pg, { DatabaseError, type PoolClient } from 'pg';
 import { withDeadline } from '../deadline';
-import { UserStoreUnavailableError } from '../errors';
+import { StoreUnavailableError, UserStoreUnavailableError } from '../errors';
 import { createLogThrottle, type Logger } from '../logger';
-import { describe, userStoreError } from './postgres-errors';
 import { migrateUsers } from './postgres-migrations';
 import { redactUrl } from './postgres-url';
 import { type Row, SQL } from './sql';
-import { SqlUserStore } from './store';
+import { type Scope, SqlUserStore, type Statement } from './store';
 import type { LoginLifetimes, UserStore } from './types';
 
 export interface PostgresUserStoreOptions {
@@ -17,17 +16,35 @@ export interface PostgresUserStoreOptions {
   lifetimes: LoginLifetimes;
 }
 
-type Query = <R extends QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
-
 export interface PostgresUserStore extends UserStore {
   ping(): Promise<void>; // PostgreSQL answers and the migrations have run, else UserStoreUnavailableError
   readonly ready: Promise<void>; // the migrations have run (never rejects: they are retried until then)
   close(): Promise<void>;
 }
 
-const RETRIED = ['40P01', '40001']; // deadlock detected, serialization failure: retried once
+// SQLSTATE classes that mean "not now" rather than a bug: connection exception, transaction rollback
+// (serialization, deadlock), insufficient resources, operator intervention (statement_timeout's
+// 57014, a server shutting down), system error
+const UNAVAILABLE_CLASSES = ['08', '40', '53', '57', '58'];
+const RETRIED = ['40P01', '40001']; // deadlock detected, serialization failure: a transaction retries once
 const LOG_INTERVAL_MS = 10_000; // a down server fails every retry: one line per interval is enough
 const RETRY_MAX_MS = 2000;
+
+/** name, code and message only, for a log line: a pg error may carry connection parameters */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return 'postgres error';
+  const code = (err as { code?: unknown }).code;
+  return `${err.name}${typeof code === 'string' ? ` ${code}` : ''}: ${err.message}`;
+}
+
+/** A bug (TypeError, an SQL syntax error) stays itself, a 500; an unwell network, pool or server, a 503. */
+function userStoreError(err: unknown): unknown {
+  if (err instanceof UserStoreUnavailableError) return err;
+  if (err instanceof StoreUnavailableError) return new UserStoreUnavailableError(err.reason); // a deadline
+  if (err instanceof TypeError || err instanceof RangeError) return err;
+  if (err instanceof DatabaseError && !UNAVAILABLE_CLASSES.some((c) => err.code?.startsWith(c))) return err;
+  return new UserStoreUnavailableError(describe(err));
+}
 
 /**
  * Users and their logins in PostgreSQL, shared by every instance. Returns at once: migrations run on
@@ -93,42 +110,35 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
       throw userStoreError(err);
     }
   };
-  const query = async (what: string, text: string, values: unknown[] = []) =>
-    (await call(what, () => pool.query(text, values))).rows;
-  const transaction = <T>(what: string, work: (query: Query) => Promise<T>) => {
-    const once = () =>
-      withClient(async (client) => {
-        await client.query('BEGIN');
-        const result = await work(async (text, values) => (await client.query(text, values)).rows);
-        await client.query('COMMIT');
-        return result;
-      });
-    return call(what, once, 1); // a deadlock or serialization failure is retried once
-  };
 
   // Every transaction on a user's logins locks the user's row first, so two for one user run one after
   // the other instead of deadlocking (found only after deadlock_timeout, 1 s, past the usual deadline);
   // an action by a login then checks its own row in a statement of its own, which under READ COMMITTED
   // sees what the one it waited for committed. Of two logins ending each other, the second finds itself
   // gone (or, deadlocked after all, is retried once and then does).
+  const inTransaction = ({ userId, actor }: Scope, statements: Statement[]) =>
+    withClient(async (client) => {
+      const q = async (sql: string, values: unknown[] = []): Promise<Row[]> =>
+        (await client.query(sql, values)).rows;
+      await q('BEGIN');
+      await q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+      const gone = actor !== undefined && (await q(`${SQL.own} FOR KEY SHARE`, [actor, userId])).length === 0;
+      let rows: Row[] | undefined;
+      if (!gone) for (const [name, values] of statements) rows = await q(SQL[name], values);
+      await q('COMMIT');
+      return rows;
+    });
   const store = new SqlUserStore(
     {
-      rows: (name, values) => query(name, SQL[name], values),
-      transaction: ({ userId, actor }, statements) =>
-        transaction(statements.map(([name]) => name).join(', '), async (q) => {
-          await q('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
-          if (actor !== undefined && (await q(`${SQL.own} FOR KEY SHARE`, [actor, userId])).length === 0)
-            return undefined;
-          let rows: Row[] = [];
-          for (const [name, values] of statements) rows = await q(SQL[name], values);
-          return rows;
-        }),
+      rows: (name, values) => call(name, async () => (await pool.query(SQL[name], values)).rows),
+      transaction: (scope, statements) =>
+        call(statements.map(([name]) => name).join(', '), () => inTransaction(scope, statements), 1),
     },
     options.lifetimes,
   );
   return Object.assign(store, {
     ready,
-    ping: async () => void (await query('ping', 'SELECT 1')),
+    ping: async () => void (await call('ping', () => pool.query('SELECT 1'))),
     async close() {
       closed = true;
       migrated = false;

@@ -12,7 +12,7 @@ export type Scope = { userId: number; actor?: string };
 export interface UserDatabase {
   /** one statement's rows (a write's: what it RETURNs) */
   rows(...statement: Statement): Promise<Row[]>;
-  /** the statements in one transaction: the last one's rows, or undefined (nothing done) if the actor is gone */
+  /** the statements in one transaction: the last one's rows, or undefined (none run) if the actor is gone */
   transaction(scope: Scope, statements: Statement[]): Promise<Row[] | undefined>;
 }
 
