@@ -12,9 +12,8 @@ const columns = <T>(rows: T[], keys: (keyof T)[]) => keys.map((key) => rows.map(
 /**
  * Copies SQLite's users and their logins into PostgreSQL keeping ids and hashes, then moves the id sequence
  * past every id either side has handed out. Idempotent: a row already in PostgreSQL (same id or same
- * name) is left alone, since it may have changed there since (a new password, a revocation). Reports
- * the users read and copied, the ids whose row in PostgreSQL has another username (left as they are
- * there), and the id the next signup will get.
+ * name) is left alone, since it may have changed there since (a new password, a revocation).
+ * `conflicts`: the ids whose row in PostgreSQL has another username, left as they are there.
  */
 export async function importUsers(sqlite: Database, client: ClientBase) {
   const users = sqlite.prepare<[], Row>('SELECT * FROM users ORDER BY id').all().map(toUser);

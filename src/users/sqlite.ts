@@ -3,14 +3,48 @@ import { StoreUnavailableError, UserStoreUnavailableError } from '../errors';
 import { whenFree } from '../sqlite/busy';
 import { type Database, databaseError, migrate } from '../sqlite/database';
 import { type Row, SQL } from './sql';
-import { MIGRATIONS } from './sqlite-sql';
 import { type Scope, SqlUserStore, type Statement, type UserDatabase } from './store';
 import type { LoginLifetimes } from './types';
 
-/**
- * Users and their logins in the SQLite file. SQLite runs one write at a time, so a transaction that
- * checks the acting login and acts cannot interleave with another.
- */
+// append-only: never edit a migration that has shipped
+const MIGRATIONS = [
+  `CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT UNIQUE NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER
+  )`,
+  // AUTOINCREMENT: a deleted user's id is never handed out again, so a stale session cannot name a new
+  // account; generation: bumped to log out every session stamped with the old value
+  `CREATE TABLE users_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT UNIQUE NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER,
+    generation INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO users_v2 (id, username, password_hash, created_at) SELECT id, username, password_hash, created_at FROM users;
+  DROP TABLE users;
+  ALTER TABLE users_v2 RENAME TO users;`,
+  // a login is a row the user owns, instead of a per-user index in every session store and a generation
+  // number; the generations still above 0 were kept aside for the upgrade of logged-in sessions
+  // (bcab473's, see docs/deployment.md#upgrading), which dropped them when done
+  `CREATE TABLE logins (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    auth_at INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    persistent INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX logins_user ON logins (user_id, last_seen_at);
+  CREATE TABLE legacy_generations AS SELECT id AS user_id, generation FROM users WHERE generation > 0;
+  ALTER TABLE users DROP COLUMN generation;`,
+];
+
+/** Users and their logins in SQLite: one write at a time, so nothing comes between a check and its act. */
 export class SqliteUserStore extends SqlUserStore {
   constructor(db: Database, lifetimes: LoginLifetimes = { idleMs: 86_400_000, maxAgeMs: 43_200_000 }) {
     migrate(db, 'users', MIGRATIONS);
@@ -20,12 +54,9 @@ export class SqliteUserStore extends SqlUserStore {
 
 function sqliteUserDatabase(db: Database): UserDatabase {
   // SQLite has no arrays: its list of login ids comes as JSON
-  const sql = {
-    ...SQL,
-    usernames: `SELECT l.id, u.username FROM logins l JOIN users u ON u.id = l.user_id
-      WHERE l.id IN (SELECT value FROM json_each($1))`,
-  };
-  const prepared = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]));
+  const usernames = SQL.usernames.replace('= ANY($1::text[])', 'IN (SELECT value FROM json_each($1))');
+  const sql = Object.entries({ ...SQL, usernames });
+  const prepared = Object.fromEntries(sql.map(([name, text]) => [name, db.prepare(text)]));
   // `$1` is a name to better-sqlite3, which binds neither booleans nor arrays
   const bind = (v: unknown) =>
     typeof v === 'boolean' ? Number(v) : Array.isArray(v) ? JSON.stringify(v) : v;

@@ -22,9 +22,8 @@ export interface Login {
   persistent: boolean; // "keep me signed in": a persistent cookie; otherwise a browser-session cookie
 }
 
-/** A new login: its id is made (random); lastSeenAt and authAt are its createdAt unless given. */
-export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> &
-  Partial<Pick<Login, 'lastSeenAt' | 'authAt'>>;
+/** A new login: its id is made (random), authAt is its createdAt and so is lastSeenAt, unless given. */
+export type NewLogin = Omit<Login, 'id' | 'lastSeenAt' | 'authAt'> & { lastSeenAt?: number };
 
 /** A login is live while both its idle and its absolute lifetime are ahead. */
 export interface LoginLifetimes {
