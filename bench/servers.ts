@@ -88,7 +88,7 @@ export function command(
   counter++;
   // the real server entry, exactly as `npm start` (tsx) or `npm run start:prod` (the bundle) runs it
   const entry = server.compiled
-    ? ['--enable-source-maps', 'dist/app/server.js']
+    ? ['--enable-source-maps', 'dist/server.js']
     : ['--import', 'tsx', 'src/server.ts'];
   return {
     ...(options.appRoot ? { cwd: options.appRoot } : {}),

@@ -55,7 +55,7 @@ function buildIn(dir: string): string {
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   for (const linked of ['src', 'node_modules']) symlinkSync(join(ROOT, linked), join(dir, linked));
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: 'inherit' });
-  return join(dir, 'dist/app/server.js');
+  return join(dir, 'dist/server.js');
 }
 
 async function increment(url: string, cookie = ''): Promise<{ count: number; cookie: string }> {
