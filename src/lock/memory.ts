@@ -44,9 +44,9 @@ export class MemoryLock implements SessionLock {
     return () => {
       if (released) return;
       released = true;
+      // ownership passes straight to the next in line, so no newcomer can cut in
       const grant = this.queues.get(key)?.shift();
-      if (grant)
-        grant(); // ownership passes straight on, so no newcomer can cut in
+      if (grant) grant();
       else this.queues.delete(key);
     };
   }

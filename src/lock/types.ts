@@ -13,8 +13,9 @@ export interface SessionLock {
 
 /** The session's earlier requests did not finish in time, or too many are already waiting. */
 export class SessionBusyError extends HttpError {
+  override name = 'SessionBusyError';
+
   constructor(readonly reason: string) {
     super(503, 'Session busy, retry', { 'Retry-After': '1' });
-    this.name = 'SessionBusyError';
   }
 }

@@ -3,10 +3,11 @@ import { HttpError } from '../errors';
 
 /** No slot for the task, in place or in time: a fast 503 the client may retry, never a growing wait. */
 export class BusyError extends HttpError {
+  override name = 'BusyError';
+
+  /** reason: what the 503 warning logs */
   constructor(readonly reason = 'password hash queue full') {
-    // reason: what the 503 warning logs
     super(503, 'Server busy, retry', { 'Retry-After': '1' });
-    this.name = 'BusyError';
   }
 }
 

@@ -40,9 +40,10 @@ type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 /** The limiter's backing store failed or was slow: a fast 503, never a hang. */
 export class LimiterUnavailableError extends HttpError {
+  override name = 'LimiterUnavailableError';
+
   constructor(cause: unknown, what = 'Login') {
     super(503, `${what} temporarily unavailable`, { 'Retry-After': '1' }, { cause });
-    this.name = 'LimiterUnavailableError';
   }
 }
 
